@@ -1,0 +1,148 @@
+# ftpd / ftp: one GNU Makefile for the library, both programs and every test.
+#
+#   make                      build common/libftpcommon.a, server/ftpd, client/ftp
+#   make SAN=address,undefined  the same, with sanitizers, under build/san/
+#   make deps                 install missing Debian packages (quick when present)
+#   make check                deps, build, unit + integration suites, then both
+#                             again under ASan+UBSan: exactly what CI runs
+#   make check-unit           the Check suites only (CK_RUN_SUITE=conf to pick one)
+#   make check-integration    the real-peer tests only (TESTS=test_x.py to pick)
+#   make run                  build, set up, and start a demo ftpd on localhost
+#   make lint                 banned functions and a complexity ceiling
+#   make fuzz                 libFuzzer harnesses (clang)
+#
+# Nothing here depends on what was installed by hand: `make deps` is the one
+# place that knows which Debian packages the build and the tests need.
+
+SAN ?=
+CC ?= cc
+PKGS := gnutls libuv libedit
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
+	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wpointer-arith \
+	-Wno-missing-field-initializers
+HARDEN := -fstack-protector-strong -fPIE -fno-strict-aliasing
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -pthread $(WARN) $(HARDEN) -Icommon
+BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed -pthread
+
+ifeq ($(SAN),)
+  O := build/obj
+  OUT :=
+  OPT := -O2 -D_FORTIFY_SOURCE=2
+else
+  # A sanitizer variant lives entirely in its own directory, so it never
+  # mixes objects with the default build.
+  O := build/san
+  OUT := build/san/
+  OPT := -O1 -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all
+endif
+
+CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(BASE_LDFLAGS) $(OPT) $(LDFLAGS)
+
+LIB := $(OUT)common/libftpcommon.a
+FTPD := $(OUT)server/ftpd
+FTP := $(OUT)client/ftp
+SERVER_LIB := $(O)/server/libftpd.a
+CLIENT_LIB := $(O)/client/libftpclient.a
+
+COMMON_SRC := $(wildcard common/*.c)
+SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+UNIT_SRC := $(wildcard test/unit/check_*.c)
+UNIT_HELPER_SRC := $(filter-out test/unit/check_%,$(wildcard test/unit/*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
+UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(O)/%.o)
+UNIT_HELPER_LIB := $(O)/test/unit/libunithelpers.a
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
+
+.PHONY: all deps check check-unit check-integration check-san run lint fuzz \
+	interop clean
+.DEFAULT_GOAL := all
+
+all: $(LIB) $(FTPD) $(FTP)
+
+$(O)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(O)/test/unit/%.o: test/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Iserver -Iclient -Itest/unit -MMD -MP -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(SERVER_LIB): $(SERVER_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(SERVER_OBJ)
+
+$(CLIENT_LIB): $(CLIENT_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(CLIENT_OBJ)
+
+$(FTPD): $(O)/server/main.o $(SERVER_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(FTP): $(O)/client/main.o $(CLIENT_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(UNIT_HELPER_LIB): $(UNIT_HELPER_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(UNIT_HELPER_OBJ)
+
+# A unit test binary links the helper archive and the three program
+# archives; the linker pulls in only the objects the suite uses.  Suites named
+# in WRAP_<suite> wrap the allocator so that they can fail allocations on
+# purpose (test/unit/alloc_fail.h).
+$(O)/test/unit/check_%: $(O)/test/unit/check_%.o $(UNIT_HELPER_LIB) $(SERVER_LIB) $(CLIENT_LIB) $(LIB)
+	$(CC) $(LDFLAGS_ALL) $(WRAP_$*) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+WRAP_buf := -Wl,--wrap=malloc -Wl,--wrap=realloc
+WRAP_conf := -Wl,--wrap=malloc -Wl,--wrap=realloc
+
+deps:
+	@sh test/tools/deps.sh
+
+# Every suite runs even when one fails, so one run shows every failure.
+check-unit: all $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+	  CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-20} $$t || fail=1; \
+	done; test $$fail = 0
+
+check-integration: all
+	@python3 test/integration/run.py --build "$(if $(OUT),$(OUT),.)" $(TESTS)
+
+check-san:
+	$(MAKE) SAN=address,undefined check-unit check-integration
+
+check: deps
+	$(MAKE) all
+	$(MAKE) check-unit
+	$(MAKE) check-integration
+	$(MAKE) check-san
+	@echo "make check: all suites passed (default and ASan+UBSan builds)"
+
+run: deps all
+	@sh server/demo.sh
+
+lint:
+	@sh test/tools/lint.sh
+
+fuzz:
+	@$(MAKE) -f test/fuzz/Makefile
+
+clean:
+	rm -rf build $(LIB) $(FTPD) $(FTP)
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,55 @@
+/*
+ * limits.h: every hard cap of the project in one place.
+ *
+ * Input from the network or from a member file is bounded by one of these
+ * numbers at the moment it is read, never later.  A value that exceeds its cap
+ * is refused with a clear error; nothing is silently truncated.
+ */
+#ifndef FTP_LIMITS_H
+#define FTP_LIMITS_H
+
+/* A control line (verb, argument, CRLF).  RFC 959 sets no limit; 4 KiB holds
+ * any real path command while a 10 KiB line is refused as a whole. */
+#define FTP_CMD_LINE_MAX 4096
+
+/* Longest verb we accept; real verbs are 3 or 4 letters. */
+#define FTP_CMD_VERB_MAX 8
+
+/* Pipelined control input waiting to be processed; past this, the server
+ * stops reading from the socket until the backlog is consumed. */
+#define FTP_CMD_BACKLOG_MAX (64 * 1024)
+
+/* One reply line, and one whole (possibly multi-line) reply as the client
+ * parses it.  A STAT listing can be long, a flood cannot be endless. */
+#define FTP_REPLY_LINE_MAX 8192
+#define FTP_REPLY_MAX (1024 * 1024)
+
+/* A path name as given on the wire, and after resolution. */
+#define FTP_PATH_MAX 4096
+
+#define FTP_USER_MAX 256
+#define FTP_PASS_MAX 1024
+
+/* FTPDATA members: a member larger than this is refused, as is a line longer
+ * than FTP_CONF_LINE_MAX or a parenthesised list with too many items. */
+#define FTP_CONF_MEMBER_MAX (1024 * 1024)
+#define FTP_CONF_LINE_MAX 1024
+#define FTP_CONF_LIST_MAX 64
+
+/* BANNER and LOGINMSG files: z/OS shows at most 100 lines. */
+#define FTP_MSG_LINES_MAX 100
+#define FTP_MSG_FILE_MAX (64 * 1024)
+
+/* USERFILE: size of the file and of one line. */
+#define FTP_USERFILE_MAX (16 * 1024 * 1024)
+#define FTP_USERFILE_LINE_MAX 4096
+
+/* The data path: one file read or write, and the ceiling on ciphertext or
+ * cleartext queued for the socket before the pump waits for it to drain. */
+#define FTP_DATA_BLOCK (256 * 1024)
+#define FTP_DATA_QUEUE_MAX (1024 * 1024)
+
+/* A directory listing generated in memory before it is sent. */
+#define FTP_LISTING_MAX (256 * 1024 * 1024)
+
+#endif

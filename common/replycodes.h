@@ -1,0 +1,66 @@
+/*
+ * replycodes.h: names for the FTP reply codes we send or interpret.
+ *
+ * Sources: RFC 959 section 4.2, RFC 2228 (security), RFC 2428 (EPSV/EPRT),
+ * RFC 3659 (MLST), RFC 4217 (TLS).  Code never writes a bare number.
+ */
+#ifndef FTP_REPLYCODES_H
+#define FTP_REPLYCODES_H
+
+enum ftp_reply_code {
+  FTP_R_RESTART_MARKER = 110,
+  FTP_R_READY_SOON = 120,
+  FTP_R_DATA_ALREADY_OPEN = 125,
+  FTP_R_FILE_OK_OPENING = 150,
+
+  FTP_R_OK = 200,
+  FTP_R_SUPERFLUOUS = 202,
+  FTP_R_SYSTEM_STATUS = 211,
+  FTP_R_DIR_STATUS = 212,
+  FTP_R_FILE_STATUS = 213,
+  FTP_R_HELP = 214,
+  FTP_R_SYSTEM_TYPE = 215,
+  FTP_R_READY = 220,
+  FTP_R_CLOSING = 221,
+  FTP_R_DATA_OPEN = 225,
+  FTP_R_TRANSFER_OK = 226,
+  FTP_R_PASV = 227,
+  FTP_R_EPSV = 229,
+  FTP_R_LOGGED_IN = 230,
+  FTP_R_LOGGED_IN_SECURITY = 232,   /* RFC 2228: authorized by security data */
+  FTP_R_SECURITY_OK = 234,          /* RFC 2228: AUTH accepted */
+  FTP_R_FILE_ACTION_OK = 250,
+  FTP_R_PATH_CREATED = 257,
+
+  FTP_R_NEED_PASSWORD = 331,
+  FTP_R_NEED_ACCOUNT = 332,
+  FTP_R_PENDING = 350,
+
+  FTP_R_UNAVAILABLE = 421,
+  FTP_R_CANT_OPEN_DATA = 425,
+  FTP_R_TRANSFER_ABORTED = 426,
+  FTP_R_NEED_RESOURCE = 431,        /* RFC 2228 */
+  FTP_R_FILE_BUSY = 450,
+  FTP_R_LOCAL_ERROR = 451,
+  FTP_R_NO_SPACE = 452,
+
+  FTP_R_SYNTAX = 500,
+  FTP_R_SYNTAX_ARG = 501,
+  FTP_R_NOT_IMPLEMENTED = 502,
+  FTP_R_BAD_SEQUENCE = 503,
+  FTP_R_NOT_IMPL_PARAM = 504,
+  FTP_R_PROT_REFUSED = 521,         /* RFC 4217: data at this PROT level */
+  FTP_R_EXT_UNSUPPORTED = 522,      /* RFC 2428; also TLS data refused */
+  FTP_R_NOT_LOGGED_IN = 530,
+  FTP_R_NEED_CLIENT_CERT = 531,     /* z/OS: client certificate required */
+  FTP_R_NEED_ACCOUNT_STORE = 532,
+  FTP_R_CMD_PROT_DENIED = 533,      /* RFC 2228 */
+  FTP_R_POLICY_DENIED = 534,        /* RFC 2228 */
+  FTP_R_PROT_UNSUPPORTED = 536,     /* RFC 2228 */
+  FTP_R_FILE_UNAVAILABLE = 550,
+  FTP_R_PAGE_TYPE_UNKNOWN = 551,
+  FTP_R_EXCEEDED_STORAGE = 552,
+  FTP_R_BAD_FILENAME = 553
+};
+
+#endif
