@@ -108,7 +108,7 @@ static void report(struct parse *p, size_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void report(struct parse *p, size_t line, const char *fmt, ...) {
-  char msg[FTP_USERS_QUOTE_MAX * 4 + 256];
+  char msg[FTP_PATH_MAX + FTP_USERS_QUOTE_MAX * 4 + 256];
   int n;
   va_list ap;
 
