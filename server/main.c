@@ -1,1 +1,147 @@
-int main(void) { return 0; }
+/*
+ * main.c: ftpd's command line.
+ *
+ *   ftpd [-f MEMBER] [-p PORT] [-t] [-d] [-v]
+ *
+ * Exit status: 0 success (or -t with a valid member), 1 a run-time failure
+ * (cannot listen, cannot switch user), 2 a bad member or bad usage.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "conf.h"
+#include "config.h"
+#include "err.h"
+#include "fs.h"
+#include "log.h"
+#include "priv.h"
+#include "server.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_CONFIG 2
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: ftpd [-f MEMBER] [-p PORT] [-t] [-d] [-v]\n"
+          "  -f MEMBER  the FTPDATA member (default: /etc/ftp.data if present)\n"
+          "  -p PORT    listen on PORT instead of the member's PORT\n"
+          "  -t         check the member, print the effective configuration, exit\n"
+          "  -d         detach: run in the background, log to syslog, write PIDFILE\n"
+          "  -v         verbose: log every command and reply (debug level)\n"
+          "See ftpd(8) and ftp.data(5).\n");
+}
+
+/* -t: the member's problems are on stderr already; print what is in effect. */
+static int check_config(const char *member) {
+  struct ftp_conf c;
+  struct ftp_buf out;
+  int r;
+
+  ftp_conf_init(&c, FTP_CONF_SERVER);
+  if (member != NULL && ftp_conf_load(&c, member, ftp_conf_diag_stderr, NULL) != 0) {
+    ftp_conf_free(&c);
+    fprintf(stderr, "ftpd: %s: configuration refused\n", member);
+    return EXIT_CONFIG;
+  }
+  ftp_buf_init(&out, 1024 * 1024);
+  if ((r = ftp_conf_print(&c, &out)) == 0) {
+    printf("; effective configuration of ftpd, from %s\n", member != NULL ? member : "defaults");
+    fwrite(ftp_buf_ptr(&out), 1, ftp_buf_len(&out), stdout);
+  }
+  ftp_buf_free(&out);
+  ftp_conf_free(&c);
+  return r == 0 ? 0 : EXIT_RUNTIME;
+}
+
+int main(int argc, char **argv) {
+  const char *explicit_member = NULL;
+  char member[4096];
+  const char *member_path = NULL;
+  unsigned port = 0;
+  int test = 0, detach = 0, verbose = 0, opt, r;
+  struct ftpd_config *cfg = NULL;
+  struct ftpd_server srv;
+  uv_loop_t *loop;
+
+  while ((opt = getopt(argc, argv, "f:p:tdvh")) != -1) {
+    switch (opt) {
+    case 'f':
+      explicit_member = optarg;
+      break;
+    case 'p': {
+      char *end;
+      unsigned long v = strtoul(optarg, &end, 10);
+      if (*end != 0 || v == 0 || v > 65535) {
+        fprintf(stderr, "ftpd: -p %s: not a port number (1-65535)\n", optarg);
+        return EXIT_CONFIG;
+      }
+      port = (unsigned)v;
+      break;
+    }
+    case 't':
+      test = 1;
+      break;
+    case 'd':
+      detach = 1;
+      break;
+    case 'v':
+      verbose = 1;
+      break;
+    case 'h':
+      usage(stdout);
+      return 0;
+    default:
+      usage(stderr);
+      return EXIT_CONFIG;
+    }
+  }
+  if (optind != argc) {
+    usage(stderr);
+    return EXIT_CONFIG;
+  }
+  ftp_log_init("ftpd", verbose ? FTP_LOG_DEBUG : FTP_LOG_INFO);
+  r = ftp_conf_find_member(FTP_CONF_SERVER, explicit_member, member, sizeof(member));
+  if (r == 0)
+    member_path = member;
+  else if (r != UV_ENOENT) {
+    fprintf(stderr, "ftpd: %s: %s\n", explicit_member, ftp_strerror(r));
+    return EXIT_CONFIG;
+  }
+  if (test)
+    return check_config(member_path);
+
+  /* Writes to a peer that is gone fail with EPIPE, never kill us. */
+  signal(SIGPIPE, SIG_IGN);
+  /* Blocking file work and password hashing share libuv's thread pool;
+   * its default of 4 threads is small for a server.  Read once, at its
+   * first use. */
+  setenv("UV_THREADPOOL_SIZE", "32", 0);
+  if (!ftp_fs_supported()) {
+    log_err("this kernel lacks openat2(RESOLVE_IN_ROOT) (Linux 5.6 or later): "
+            "users cannot be confined, refusing to start");
+    return EXIT_RUNTIME;
+  }
+  if (ftpd_config_load(member_path, port, &cfg) != 0) {
+    fprintf(stderr, "ftpd: %s: configuration refused\n",
+            member_path != NULL ? member_path : "defaults");
+    return EXIT_CONFIG;
+  }
+  loop = uv_default_loop();
+  ftpd_server_init(&srv, loop, cfg, member_path, port);
+  ftpd_config_unref(cfg);
+  if (ftpd_server_listen(&srv) != 0 || ftpd_server_open_xferlog(&srv) != 0)
+    return EXIT_RUNTIME;
+  if (detach && ftpd_detach(loop, srv.cfg->conf.pidfile) != 0)
+    return EXIT_RUNTIME;
+  if (ftpd_drop_privileges(srv.cfg->conf.runas) != 0)
+    return EXIT_RUNTIME;
+  log_info("ftpd started%s", member_path != NULL ? "" : " on defaults (no member found)");
+  ftpd_server_run(&srv);
+  uv_loop_close(loop);
+  return 0;
+}

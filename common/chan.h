@@ -1,0 +1,149 @@
+/*
+ * chan.h: a byte channel over a libuv TCP stream that can start TLS (AUTH,
+ * implicit TLS), stop it (CCC) and close with close_notify.
+ *
+ * The same code serves the control connection and every data connection, in
+ * the server and in the client.  The read interface mirrors libuv's: the
+ * consumer lends a buffer (alloc_cb) and is handed plaintext in it (read_cb),
+ * so cleartext data goes from the kernel straight into the consumer's buffer
+ * and TLS records are decrypted straight into it.
+ *
+ * Under TLS, libuv reads ciphertext into the channel's input buffer; GnuTLS's
+ * pull function takes from it and reports EAGAIN when it is empty; the push
+ * function appends ciphertext to the output queue, which is written with one
+ * uv_try_write (then uv_write for the rest) per ftp_chan_write call.  The
+ * queue never blocks a writer: writers check ftp_chan_queued() against their
+ * own high-water mark and wait for ftp_chan_on_drain().
+ *
+ * Every callback runs on the loop thread, never from inside the call that
+ * armed it.  After ftp_chan_close() no callback but the close callback runs.
+ */
+#ifndef FTP_CHAN_H
+#define FTP_CHAN_H
+
+#include <gnutls/gnutls.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+struct ftp_chan;
+
+/* The consumer lends a buffer for plaintext; a zero-length buffer pauses
+ * reading (as if ftp_chan_read_stop had been called). */
+typedef void ftp_chan_alloc_cb(struct ftp_chan *ch, size_t suggested,
+                               uv_buf_t *buf);
+
+/*
+ * nread > 0: plaintext in buf.  0: nothing this time (buf is returned).
+ * UV_EOF: a clean end: TCP EOF in clear, or close_notify under TLS.
+ * FTP_E_TLS_TRUNCATED: TCP EOF under TLS without close_notify.
+ * Other negative: an error (FTP_E_TLS for a TLS failure; see
+ * ftp_chan_tls_error).  After any negative value no more reads arrive.
+ */
+typedef void ftp_chan_read_cb(struct ftp_chan *ch, ssize_t nread,
+                              const uv_buf_t *buf);
+
+/* Completion of a handshake, a shutdown, or a drain: 0 or an error. */
+typedef void ftp_chan_status_cb(struct ftp_chan *ch, int status);
+
+typedef void ftp_chan_close_cb(struct ftp_chan *ch);
+
+struct ftp_chan_opts {
+  size_t in_max;     /* ciphertext read buffer; >= 17 KiB (one TLS record) */
+  size_t out_max;    /* hard cap of the write queue */
+  int release_idle;  /* free buffers whenever they empty (control channels) */
+};
+
+/*
+ * ftp_chan_new: a channel with an initialised, unconnected uv_tcp_t; accept
+ * or connect through ftp_chan_tcp(), then start reading or TLS.
+ * RETURNS: 0, FTP_E_NOMEM, or a libuv error.
+ */
+int ftp_chan_new(uv_loop_t *loop, const struct ftp_chan_opts *opts,
+                 struct ftp_chan **out);
+uv_tcp_t *ftp_chan_tcp(struct ftp_chan *ch);
+uv_loop_t *ftp_chan_loop(struct ftp_chan *ch);
+
+/* The consumer's pointer. */
+void ftp_chan_set_data(struct ftp_chan *ch, void *data);
+void *ftp_chan_data(const struct ftp_chan *ch);
+
+/* Local and peer addresses, IPv4-mapped IPv6 normalised to IPv4. */
+int ftp_chan_peer(const struct ftp_chan *ch, struct sockaddr_storage *ss);
+int ftp_chan_local(const struct ftp_chan *ch, struct sockaddr_storage *ss);
+
+/*
+ * Reading.  Plaintext already buffered (TLS records, bytes left over after
+ * CCC) is delivered on a later loop iteration, never inside read_start.
+ */
+int ftp_chan_read_start(struct ftp_chan *ch, ftp_chan_alloc_cb *alloc_cb,
+                        ftp_chan_read_cb *read_cb);
+void ftp_chan_read_stop(struct ftp_chan *ch);
+
+/*
+ * ftp_chan_write: queue n bytes (encrypted under TLS) and start writing them.
+ * The bytes are copied; p may be reused at once.
+ * RETURNS: 0; UV_EPIPE after shutdown or close; a previous write error;
+ * FTP_E_TOOBIG past out_max; FTP_E_TLS.
+ */
+int ftp_chan_write(struct ftp_chan *ch, const void *p, size_t n);
+
+/* Bytes queued and not yet handed to the kernel. */
+size_t ftp_chan_queued(const struct ftp_chan *ch);
+
+/*
+ * ftp_chan_on_drain: call cb once, as soon as fewer than below bytes are
+ * queued (on a later iteration if that is already so).  A second call
+ * replaces the first; cb NULL cancels.  cb gets 0, or a write error.
+ */
+void ftp_chan_on_drain(struct ftp_chan *ch, size_t below,
+                       ftp_chan_status_cb *cb);
+
+/*
+ * ftp_chan_tls_start: run a TLS handshake on session s, which the channel
+ * owns from now on (deinit at close).
+ * preread: bytes that already arrived and belong to the TLS stream (after
+ * AUTH: whatever followed the AUTH line); they are handed to GnuTLS as
+ * ciphertext, never interpreted as commands.
+ * done(ch, 0) once the handshake completes, or done(ch, error): UV_EOF,
+ * FTP_E_TLS, FTP_E_TLS_VERIFY (client: certificate refused).  Reading for
+ * the handshake is the channel's business; the consumer's read state is kept.
+ */
+int ftp_chan_tls_start(struct ftp_chan *ch, gnutls_session_t s,
+                       const void *preread, size_t n, ftp_chan_status_cb *done);
+
+/*
+ * ftp_chan_tls_stop: CCC (RFC 4217 section 6).  After this call, what is
+ * written goes in clear.  send_close_notify: 1 (TLSRFCLEVEL RFC4217) sends
+ * our close_notify first; 0 (CCCNONOTIFY) sends nothing.  The peer may
+ * answer with its close_notify or start sending cleartext at once: incoming
+ * bytes that look like a TLS record are consumed as TLS until its
+ * close_notify, the rest is delivered as plaintext.
+ */
+int ftp_chan_tls_stop(struct ftp_chan *ch, int send_close_notify);
+
+/* The TLS session (NULL in clear); 1 while TLS protects the channel. */
+gnutls_session_t ftp_chan_session(const struct ftp_chan *ch);
+int ftp_chan_is_tls(const struct ftp_chan *ch);
+
+/* The last GnuTLS error on this channel, for logs ("" if none). */
+const char *ftp_chan_tls_error(const struct ftp_chan *ch);
+
+/*
+ * ftp_chan_shutdown: end our direction: under TLS, close_notify; then, once
+ * everything queued is written, a TCP FIN.  Reading goes on (a peer's
+ * close_notify or EOF still arrives through read_cb).  cb(ch, status) once.
+ */
+int ftp_chan_shutdown(struct ftp_chan *ch, ftp_chan_status_cb *cb);
+
+/*
+ * ftp_chan_close: close now.  Queued bytes are dropped.  cb (may be NULL)
+ * runs once the handles are closed; the channel is freed right after it.
+ */
+void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb);
+
+/* ftp_chan_set_keepalive: TCP keepalive (FTPKEEPALIVE / DATAKEEPALIVE);
+ * seconds 0 turns it off. */
+int ftp_chan_set_keepalive(struct ftp_chan *ch, unsigned seconds);
+
+#endif

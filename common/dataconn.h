@@ -1,0 +1,136 @@
+/*
+ * dataconn.h: one FTP data connection, from opening to the last byte.
+ *
+ * Opening: a passive listener (PASV/EPSV on the server, EPRT/PORT on the
+ * client) that accepts exactly one connection from the expected peer, or an
+ * active connect.  Under PROT P the TLS handshake starts the moment the TCP
+ * connection exists, in the role RFC 4217 section 7 gives: the FTP client is
+ * always the TLS client, whoever connected.  The server then checks that the
+ * session resumed this control session's TLS session (SECURE_SESSION_REUSE
+ * REQUIRED) and that the client certificate is the control connection's
+ * (TLSCERTCROSSCHECK).
+ *
+ * Transferring: a file or a memory block to the peer (RETR, LIST, client
+ * put), or the peer's stream into a file or a sink (STOR, client get/ls),
+ * with REST offsets and TYPE A conversion.  Reads and writes of the file go
+ * through libuv's thread pool in FTP_DATA_BLOCK pieces; in clear, a download
+ * from a file is sent with sendfile.
+ *
+ * Ending: a sender ends with close_notify (under TLS) and a FIN before its
+ * done callback; a receiver succeeds only on a clean end of stream:
+ * close_notify under TLS (answered with ours), EOF in clear.  A stream cut
+ * short reports FTP_E_TLS_TRUNCATED or the network error, after everything
+ * that did arrive is written to the file.
+ */
+#ifndef FTP_DATACONN_H
+#define FTP_DATACONN_H
+
+#include <gnutls/gnutls.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "buf.h"
+#include "tls.h"
+
+struct ftp_dataconn;
+
+struct ftp_dataconn_opts {
+  uv_loop_t *loop;
+  unsigned timeout_ms;   /* accept, connect, handshake and stall; 0: none */
+  unsigned keepalive;    /* DATAKEEPALIVE seconds; 0: off */
+  /* Listening side: accept only a peer on this host, silently dropping
+   * others (PASSIVEDATACONN NOREDIRECT); NULL accepts any peer. */
+  const struct sockaddr_storage *expect_peer;
+
+  /* PROT P */
+  int tls;
+  struct ftp_tls_ctx *tls_ctx;
+  int tls_server;                 /* 1: we are the FTP server */
+  struct ftp_tls_resume *resume;  /* server: the control session's scope */
+  int require_resume;             /* server: SECURE_SESSION_REUSE REQUIRED */
+  int cert_crosscheck;            /* server: TLSCERTCROSSCHECK */
+  int have_ctrl_cert;             /* server: the control session had one */
+  unsigned char ctrl_cert_sha256[32];
+  gnutls_session_t ctrl_session;  /* client: resume this session */
+  const char *host;               /* client: SNI and name to verify */
+  int verify;                     /* client: verify the certificate */
+  int verify_host;                /* client: and the host name */
+};
+
+/* Called once: 0 when the connection (and its TLS) is ready, or the error. */
+typedef void ftp_dataconn_cb(struct ftp_dataconn *dc, int status);
+
+/* Received bytes for a sink; return 0 to go on, or an error to stop. */
+typedef int ftp_dataconn_sink_cb(struct ftp_dataconn *dc, const void *p,
+                                 size_t n);
+
+/*
+ * ftp_dataconn_listen: listen on bind_addr (its port is ignored) on a random
+ * free port in [port_low, port_high] (0, 0: any port).  *port gets the port.
+ * RETURNS: 0, UV_EADDRINUSE when the whole range is taken, or an error.
+ */
+int ftp_dataconn_listen(const struct ftp_dataconn_opts *opts,
+                        const struct sockaddr_storage *bind_addr,
+                        unsigned port_low, unsigned port_high,
+                        struct ftp_dataconn **out, unsigned *port);
+
+/* ftp_dataconn_connect: connect to target (active mode / client passive). */
+int ftp_dataconn_connect(const struct ftp_dataconn_opts *opts,
+                         const struct sockaddr_storage *target,
+                         struct ftp_dataconn **out);
+
+/*
+ * ftp_dataconn_when_ready: cb(dc, 0) once the connection exists and its TLS
+ * handshake and checks passed; cb(dc, error) if that fails or the timeout
+ * expires: UV_ETIMEDOUT, FTP_E_TLS, FTP_E_TLS_VERIFY, FTP_E_TLS_NOT_RESUMED,
+ * FTP_E_TLS_CERT_MISMATCH, or a network error.  Deferred to a later loop
+ * iteration when already decided.
+ */
+void ftp_dataconn_when_ready(struct ftp_dataconn *dc, ftp_dataconn_cb *cb);
+
+/*
+ * Transfers; each needs a ready connection and runs at most once.  done is
+ * called once with 0 or an error.  The file descriptor becomes the
+ * connection's, even when the call fails: it is closed when the connection
+ * is freed, never while a thread-pool request may still use it.
+ * offset: where to start reading (send) or writing (recv); recv with offset
+ * -1 appends (APPE: the file is open with O_APPEND).
+ * ascii: TYPE A: LF <-> CRLF conversion on the fly.
+ */
+int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
+                           int ascii, ftp_dataconn_cb *done);
+int ftp_dataconn_send_buf(struct ftp_dataconn *dc, struct ftp_buf *data,
+                          ftp_dataconn_cb *done); /* takes data's content */
+int ftp_dataconn_recv_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
+                           int ascii, ftp_dataconn_cb *done);
+int ftp_dataconn_recv_sink(struct ftp_dataconn *dc, int ascii,
+                           ftp_dataconn_sink_cb *sink, ftp_dataconn_cb *done);
+
+/* Bytes moved so far (file side, before TYPE A conversion). */
+uint64_t ftp_dataconn_bytes(const struct ftp_dataconn *dc);
+
+/* "TLSv1.3 AES-128-GCM, resumed", "clear", for logs. */
+void ftp_dataconn_describe(const struct ftp_dataconn *dc, char *buf, size_t n);
+
+/* The peer's address (after the connection exists). */
+int ftp_dataconn_peer(const struct ftp_dataconn *dc, struct sockaddr_storage *ss);
+
+/*
+ * ftp_dataconn_abort: stop now (ABOR, QUIT, session end).  A running
+ * transfer's done gets FTP_E_ABORTED; a pending when_ready gets it too.
+ */
+void ftp_dataconn_abort(struct ftp_dataconn *dc);
+
+/*
+ * ftp_dataconn_free: release the connection; no callback runs afterwards.
+ * After a successful send the connection lingers briefly, reading until the
+ * peer closes, so that closing never resets a stream the peer is still
+ * reading (its close_notify is consumed too).  Accepts NULL.
+ */
+void ftp_dataconn_free(struct ftp_dataconn *dc);
+
+void ftp_dataconn_set_data(struct ftp_dataconn *dc, void *data);
+void *ftp_dataconn_data(const struct ftp_dataconn *dc);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * config.c: load a member and everything it names, or refuse it as a whole.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "err.h"
+#include "limits.h"
+#include "log.h"
+
+/* Diagnostics go to the log: stderr in the foreground, syslog with -d. */
+static void conf_diag(void *arg, int severity, const char *line) {
+  (void)arg;
+  if (severity == FTP_CONF_ERROR)
+    log_err("%s", line);
+  else
+    log_warn("%s", line);
+}
+
+static void users_diag(void *arg, const char *msg) {
+  (void)arg;
+  log_err("%s", msg);
+}
+
+/*
+ * Read a small text file (BANNER, LOGINMSG) through libuv, synchronously:
+ * it happens at start-up and on SIGHUP, before any session uses it.
+ * At most FTP_MSG_LINES_MAX lines are kept, as z/OS does.
+ */
+static int read_message(const char *path, char **out) {
+  uv_loop_t loop;
+  uv_fs_t req;
+  uv_file fd = -1;
+  char *text = NULL;
+  size_t len = 0, lines = 0, i;
+  int r;
+
+  *out = NULL;
+  if ((r = uv_loop_init(&loop)) != 0)
+    return r;
+  r = uv_fs_open(&loop, &req, path, O_RDONLY | O_CLOEXEC, 0, NULL);
+  uv_fs_req_cleanup(&req);
+  if (r < 0)
+    goto out;
+  fd = r;
+  if ((text = malloc(FTP_MSG_FILE_MAX + 1)) == NULL) {
+    r = FTP_E_NOMEM;
+    goto out;
+  }
+  while (len < FTP_MSG_FILE_MAX) {
+    uv_buf_t b = uv_buf_init(text + len, (unsigned)(FTP_MSG_FILE_MAX - len));
+    r = uv_fs_read(&loop, &req, fd, &b, 1, -1, NULL);
+    uv_fs_req_cleanup(&req);
+    if (r < 0)
+      goto out;
+    if (r == 0)
+      break;
+    len += (size_t)r;
+  }
+  /* Keep whole lines only, without CRs or NULs that could break replies. */
+  for (i = 0; i < len; i++) {
+    if (text[i] == '\r' || text[i] == '\0')
+      text[i] = ' ';
+    if (text[i] == '\n' && ++lines == FTP_MSG_LINES_MAX) {
+      len = i;
+      break;
+    }
+  }
+  while (len > 0 && text[len - 1] == '\n')
+    len--;
+  text[len] = 0;
+  *out = text;
+  text = NULL;
+  r = 0;
+out:
+  if (fd >= 0) {
+    uv_fs_close(&loop, &req, fd, NULL);
+    uv_fs_req_cleanup(&req);
+  }
+  free(text);
+  uv_loop_close(&loop);
+  return r;
+}
+
+static int load_message(const struct ftp_conf *c, const char *keyword,
+                        const char *path, char **out) {
+  int r;
+
+  if (path == NULL) {
+    *out = strdup("");
+    return *out == NULL ? FTP_E_NOMEM : 0;
+  }
+  if ((r = read_message(path, out)) != 0) {
+    log_err("%s:%u: %s: %s: %s", c->member != NULL ? c->member : "(defaults)",
+            ftp_conf_line(c, keyword), keyword, path, ftp_strerror(r));
+    return FTP_E_CONF;
+  }
+  return 0;
+}
+
+static int load_tls(struct ftpd_config *cfg) {
+  const struct ftp_conf *c = &cfg->conf;
+  struct ftp_tls_config tc = {0};
+  char err[512];
+
+  if (!(c->extensions & FTP_EXT_AUTH_TLS) && c->tlsport == 0)
+    return 0;
+  if (c->keyring == NULL) {
+    /* AUTH TLS is then answered 431; conf refused members that need TLS. */
+    return 0;
+  }
+  tc.server = 1;
+  tc.keyring = c->keyring;
+  tc.cafile = c->cafile;
+  tc.ciphers = c->ciphersuite.v;
+  tc.nciphers = c->ciphersuite.n;
+  tc.request_client_cert = c->secure_login != FTP_SECURE_LOGIN_NO_CLIENT_AUTH;
+  tc.session_lifetime = c->tlstimeout;
+  if (ftp_tls_ctx_new(&tc, &cfg->tls, err, sizeof(err)) != 0) {
+    log_err("%s:%u: %s", c->member != NULL ? c->member : "(defaults)",
+            ftp_conf_line(c, strncmp(err, "CAFILE", 6) == 0      ? "CAFILE"
+                             : strncmp(err, "CIPHERSUITE", 11) == 0 ? "CIPHERSUITE"
+                                                                    : "KEYRING"),
+            err);
+    return FTP_E_CONF;
+  }
+  return 0;
+}
+
+static int load_users(struct ftpd_config *cfg) {
+  const struct ftp_conf *c = &cfg->conf;
+  int r = ftp_users_load(c->userfile, users_diag, NULL, &cfg->users);
+
+  if (r == UV_ENOENT) {
+    /* No USERFILE: only anonymous logins (if enabled) are possible. */
+    log_warn("USERFILE %s does not exist: no named user can log in",
+             c->userfile);
+    cfg->users = NULL;
+    return 0;
+  }
+  return r == 0 ? 0 : FTP_E_CONF;
+}
+
+int ftpd_config_load(const char *path, unsigned port_override,
+                     struct ftpd_config **out) {
+  struct ftpd_config *cfg;
+  int r;
+
+  *out = NULL;
+  if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+    return FTP_E_NOMEM;
+  cfg->refs = 1;
+  ftp_conf_init(&cfg->conf, FTP_CONF_SERVER);
+  if (path != NULL) {
+    if ((cfg->member = strdup(path)) == NULL) {
+      r = FTP_E_NOMEM;
+      goto fail;
+    }
+    if ((r = ftp_conf_load(&cfg->conf, path, conf_diag, NULL)) != 0) {
+      r = r == FTP_E_NOMEM ? r : FTP_E_CONF;
+      goto fail;
+    }
+  }
+  if (port_override != 0)
+    cfg->conf.port = port_override;
+  if ((r = load_tls(cfg)) != 0 || (r = load_users(cfg)) != 0 ||
+      (r = load_message(&cfg->conf, "BANNER", cfg->conf.banner, &cfg->banner)) != 0 ||
+      (r = load_message(&cfg->conf, "LOGINMSG", cfg->conf.loginmsg, &cfg->loginmsg)) != 0)
+    goto fail;
+  *out = cfg;
+  return 0;
+fail:
+  ftpd_config_unref(cfg);
+  return r;
+}
+
+struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg) {
+  cfg->refs++;
+  return cfg;
+}
+
+void ftpd_config_unref(struct ftpd_config *cfg) {
+  if (cfg == NULL || --cfg->refs > 0)
+    return;
+  ftp_tls_ctx_unref(cfg->tls);
+  ftp_users_unref(cfg->users);
+  ftp_conf_free(&cfg->conf);
+  free(cfg->banner);
+  free(cfg->loginmsg);
+  free(cfg->member);
+  free(cfg);
+}

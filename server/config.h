@@ -1,0 +1,40 @@
+/*
+ * config.h: everything ftpd loads from one FTPDATA member.
+ *
+ * A struct ftpd_config is the member parsed and checked, plus what it points
+ * at, loaded once: the TLS credentials (KEYRING, CAFILE, CIPHERSUITE), the
+ * USERFILE, and the BANNER and LOGINMSG texts.  Sessions hold a reference to
+ * the config they started with; SIGHUP builds a new one for new sessions and
+ * the old one goes when its last session ends.
+ */
+#ifndef FTPD_CONFIG_H
+#define FTPD_CONFIG_H
+
+#include "conf.h"
+#include "tls.h"
+#include "users.h"
+
+struct ftpd_config {
+  int refs;
+  struct ftp_conf conf;
+  struct ftp_tls_ctx *tls;    /* NULL unless EXTENSIONS AUTH_TLS and KEYRING */
+  struct ftp_users *users;    /* NULL when USERFILE does not exist */
+  char *banner;               /* text of BANNER, "" when none */
+  char *loginmsg;             /* text of LOGINMSG, "" when none */
+  char *member;               /* the member's path, NULL when on defaults */
+};
+
+/*
+ * ftpd_config_load: build a config from the member at path (NULL: defaults).
+ * Every problem is reported on stderr / the log as "file:line: ..." lines.
+ * port_override: -p PORT (0: none).
+ * RETURNS: 0 with *out (one reference), FTP_E_CONF for a bad member or a
+ * file it names that cannot be used, FTP_E_NOMEM.
+ */
+int ftpd_config_load(const char *path, unsigned port_override,
+                     struct ftpd_config **out);
+
+struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg);
+void ftpd_config_unref(struct ftpd_config *cfg); /* accepts NULL */
+
+#endif

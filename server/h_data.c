@@ -1,0 +1,180 @@
+/*
+ * h_data.c: setting up data connections: PASV, EPSV (RFC 2428), PORT, EPRT.
+ *
+ * Passive listeners bind to the control connection's local address on a
+ * random port of PASSIVEDATAPORTS; PASSIVEADDRESS is what a NATed server
+ * advertises in 227.  Active targets are checked by common/policy (bounce,
+ * low ports) and connected to when the transfer command comes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "cmdtab.h"
+#include "err.h"
+#include "log.h"
+#include "replycodes.h"
+#include "session.h"
+
+/* Under PROT P, push a fresh TLS 1.3 ticket on the control connection
+ * before the client opens its next data connection: clients that use a
+ * ticket once, and long sessions whose first ticket expired, still resume. */
+static void refresh_ticket(struct ftpd_session *s) {
+  if (s->pol.tls_ctrl && s->pol.prot_private)
+    ftp_tls_send_ticket(ftp_chan_session(s->ctrl));
+}
+
+static int start_passive(struct ftpd_session *s, unsigned *port) {
+  struct ftp_dataconn_opts o;
+  const struct ftp_conf_ports *range = &s->conf->passivedataports;
+  int r;
+
+  ftpd_data_reset(s);
+  ftpd_data_opts(s, &o);
+  r = ftp_dataconn_listen(&o, &s->local, range->set ? range->low : 0,
+                          range->set ? range->high : 0, &s->dc, port);
+  if (r != 0) {
+    slog_warn(s, "passive listener: %s", ftp_strerror(r));
+    return r;
+  }
+  ftp_dataconn_set_data(s->dc, s);
+  s->dc_passive = 1;
+  return 0;
+}
+
+void handle_pasv(struct ftpd_session *s, const char *arg) {
+  struct ftp_verdict v = ftp_policy_pasv(&s->pol, 0);
+  struct sockaddr_storage adv;
+  struct ftp_buf b;
+  unsigned port;
+
+  (void)arg;
+  if (v.code != 0) {
+    ftpd_reply_verdict(s, v);
+    return;
+  }
+  /* RFC 2428 section 1: PASV can only carry an IPv4 address. */
+  if (s->local.ss_family != AF_INET) {
+    ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "No IPv4 address available for PASV. Use EPSV.");
+    return;
+  }
+  if (start_passive(s, &port) != 0) {
+    ftpd_reply(s, FTP_R_CANT_OPEN_DATA, "Can't open passive connection.");
+    return;
+  }
+  adv = s->local;
+  if (s->conf->passiveaddress != NULL)
+    ftp_addr_from_string(s->conf->passiveaddress, 0, &adv);
+  ftp_addr_set_port(&adv, port);
+  ftp_buf_init(&b, 64);
+  ftp_addr_format_port(&adv, &b);
+  refresh_ticket(s);
+  ftpd_reply(s, FTP_R_PASV, "Entering Passive Mode (%s).", ftp_buf_cstr(&b, NULL));
+  ftp_buf_free(&b);
+}
+
+static const char *family_list(const struct ftpd_session *s) {
+  return s->local.ss_family == AF_INET6 ? "(2)" : "(1)";
+}
+
+void handle_epsv(struct ftpd_session *s, const char *arg) {
+  struct ftp_verdict v = ftp_policy_pasv(&s->pol, 1);
+  unsigned port;
+  int fam, r;
+
+  if (v.code != 0) {
+    ftpd_reply_verdict(s, v);
+    return;
+  }
+  if ((r = ftp_addr_parse_epsv_arg(arg, &fam)) != 0) {
+    if (r == FTP_E_AF_UNSUPPORTED)
+      ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
+                 family_list(s));
+    else
+      ftpd_reply_err(s, r, NULL);
+    return;
+  }
+  if (fam == FTP_ADDR_EPSV_ALL) {
+    /* RFC 2428 section 4: from now on only EPSV sets up data. */
+    s->pol.epsv_all = 1;
+    ftpd_data_reset(s);
+    ftpd_reply(s, FTP_R_OK, "EPSV ALL ok.");
+    return;
+  }
+  if (fam != FTP_ADDR_EPSV_ANY && fam != s->local.ss_family) {
+    ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
+               family_list(s));
+    return;
+  }
+  if (start_passive(s, &port) != 0) {
+    ftpd_reply(s, FTP_R_CANT_OPEN_DATA, "Can't open passive connection.");
+    return;
+  }
+  refresh_ticket(s);
+  ftpd_reply(s, FTP_R_EPSV, "Entering Extended Passive Mode (|||%u|)", port);
+}
+
+static void set_port_target(struct ftpd_session *s, const struct sockaddr_storage *t,
+                            const char *verb) {
+  struct ftp_verdict v = ftp_policy_port(s->conf, &s->pol, t, &s->peer);
+  char who[64];
+
+  if (v.code != 0) {
+    ftp_addr_to_string(t, who, sizeof(who));
+    slog_info(s, "%s to %s port %u refused: %s", verb, who, ftp_addr_port(t), v.text);
+    ftpd_reply_verdict(s, v);
+    return;
+  }
+  ftpd_data_reset(s);
+  s->port_target = *t;
+  s->port_set = 1;
+  refresh_ticket(s);
+  ftpd_reply(s, FTP_R_OK, "%s command successful. Consider using EPSV.", verb);
+}
+
+void handle_port(struct ftpd_session *s, const char *arg) {
+  struct sockaddr_storage t;
+  struct ftp_verdict v = ftp_policy_pasv(&s->pol, 0);
+  int r;
+
+  if (v.code != 0) {
+    ftpd_reply_verdict(s, v);
+    return;
+  }
+  if (s->local.ss_family != AF_INET) {
+    ftpd_reply(s, FTP_R_EXT_UNSUPPORTED,
+               "PORT not allowed with this session: the protocol is not IPv4. Use EPRT.");
+    return;
+  }
+  if ((r = ftp_addr_parse_port(arg, &t)) != 0) {
+    ftpd_reply_err(s, r, NULL);
+    return;
+  }
+  set_port_target(s, &t, "PORT");
+}
+
+void handle_eprt(struct ftpd_session *s, const char *arg) {
+  struct sockaddr_storage t;
+  struct ftp_verdict v = ftp_policy_pasv(&s->pol, 0);
+  int r;
+
+  if (v.code != 0) {
+    ftpd_reply_verdict(s, v);
+    return;
+  }
+  if ((r = ftp_addr_parse_eprt(arg, &t)) != 0) {
+    if (r == FTP_E_AF_UNSUPPORTED)
+      ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
+                 family_list(s));
+    else
+      ftpd_reply_err(s, r, NULL);
+    return;
+  }
+  ftp_addr_normalize(&t);
+  if (t.ss_family != s->local.ss_family) {
+    ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
+               family_list(s));
+    return;
+  }
+  set_port_target(s, &t, "EPRT");
+}

@@ -1,0 +1,224 @@
+/*
+ * h_login.c: USER, PASS, ACCT, REIN, QUIT.
+ *
+ * Security: replies never say whether a user exists; a password is checked
+ * (or a dummy hash computed) on the thread pool either way, and each failure
+ * costs a delay; all login state is reset on every USER.
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdtab.h"
+#include "err.h"
+#include "log.h"
+#include "replycodes.h"
+#include "server.h"
+#include "session.h"
+
+static int is_anonymous_name(const char *name) {
+  return strcasecmp(name, "anonymous") == 0 || strcasecmp(name, "ftp") == 0;
+}
+
+static void reset_login(struct ftpd_session *s) {
+  s->login = LOGIN_NONE;
+  s->user[0] = 0;
+  s->anonymous = 0;
+  s->cert_login = 0;
+  s->uent = NULL;
+}
+
+static void logged_in(struct ftpd_session *s, struct ftp_fs *fs, int code) {
+  s->fs = *fs;
+  s->fs_open = 1;
+  s->login = LOGIN_DONE;
+  s->pol.logged_in = 1;
+  s->failed_logins = 0;
+  slog_info(s, "logged in%s%s", s->anonymous ? " (anonymous)" : "",
+            s->cert_login ? " by client certificate" : "");
+  if (code == FTP_R_LOGGED_IN_SECURITY)
+    ftpd_reply(s, code, "User logged in, authorized by security data exchange.");
+  else if (!s->anonymous && s->cfg->loginmsg[0] != 0)
+    ftpd_reply(s, code, "%s\nLogin successful.", s->cfg->loginmsg);
+  else
+    ftpd_reply(s, code, "Login successful.");
+}
+
+/* Where an account's files are: its USERFILE entry, else (anonymous) the
+ * system account's home, as vsftpd's ftp user. */
+static int account_home(const struct ftpd_session *s, const char *name,
+                        char *home, size_t n) {
+  const struct ftp_user *u = s->cfg->users != NULL ? ftp_users_find(s->cfg->users, name) : NULL;
+  struct passwd pw, *res = NULL;
+  char tmp[4096];
+
+  if (u != NULL) {
+    snprintf(home, n, "%s", u->home);
+    return 0;
+  }
+  if (getpwnam_r(name, &pw, tmp, sizeof(tmp), &res) != 0 || res == NULL)
+    return UV_ENOENT;
+  snprintf(home, n, "%s", pw.pw_dir);
+  return 0;
+}
+
+static unsigned user_umask(const struct ftpd_session *s) {
+  if (s->uent != NULL && s->uent->umask >= 0)
+    return (unsigned)s->uent->umask;
+  return s->conf->umask;
+}
+
+/* Thread pool: check the password (or not, for anonymous and certificate
+ * logins) and open the user's root. */
+static void login_work(struct ftpd_job *job) {
+  struct ftpd_session *s = job->s;
+  char home[FTP_PATH_MAX];
+  int r = 0;
+
+  if (s->anonymous) {
+    r = account_home(s, s->conf->anonymous_user, home, sizeof(home));
+  } else if (!s->cert_login) {
+    r = ftp_users_check_password(s->cfg->users, s->uent, job->arg);
+    if (r == 0)
+      snprintf(home, sizeof(home), "%s", s->uent->home);
+  } else {
+    snprintf(home, sizeof(home), "%s", s->uent->home);
+  }
+  explicit_bzero(job->arg, sizeof(job->arg));
+  if (r != 0) {
+    job->result = FTP_E_LOGIN;
+    return;
+  }
+  job->result = ftp_fs_init(&job->fs, home, user_umask(s),
+                            s->anonymous || (s->uent != NULL && s->uent->readonly));
+  if (job->result != 0)
+    snprintf(job->vpath, sizeof(job->vpath), "%s", home);
+}
+
+static void login_after(struct ftpd_job *job) {
+  struct ftpd_session *s = job->s;
+
+  if (job->result == FTP_E_LOGIN) {
+    slog_info(s, "login failed");
+    ftpd_login_failed(s);
+    return;
+  }
+  if (job->result != 0) {
+    log_err("[#%lu] home directory %s of %s: %s", s->id, job->vpath, s->user,
+            ftp_strerror(job->result));
+    ftpd_login_failed(s);
+    return;
+  }
+  logged_in(s, &job->fs, job->kind);
+  ftpd_command_done(s);
+}
+
+static void start_login(struct ftpd_session *s, const char *password, int code) {
+  struct ftpd_job *job = ftpd_job_new(s);
+
+  if (job == NULL) {
+    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
+    return;
+  }
+  snprintf(job->arg, sizeof(job->arg), "%s", password);
+  job->kind = code;
+  ftpd_job_start(job, login_work, login_after);
+}
+
+void handle_user(struct ftpd_session *s, const char *arg) {
+  struct ftp_verdict v;
+  int maps = 0;
+
+  if (s->login == LOGIN_DONE) {
+    ftpd_reply(s, FTP_R_NOT_LOGGED_IN, "Can't change to another user.");
+    return;
+  }
+  reset_login(s);
+  if (strlen(arg) > FTP_USER_MAX) {
+    ftpd_reply(s, FTP_R_SYNTAX_ARG, "User name too long.");
+    return;
+  }
+  snprintf(s->user, sizeof(s->user), "%s", arg);
+  s->anonymous = s->conf->anonymous && is_anonymous_name(arg);
+  if (!s->anonymous && s->cfg->users != NULL)
+    s->uent = ftp_users_find(s->cfg->users, arg);
+  if (s->have_cert && s->cert_trusted && s->uent != NULL)
+    maps = ftp_user_check_cert(s->uent, s->cert_sha256, s->cert_dn) == 0;
+  /* SECURE_LOGIN REQUIRED / VERIFY_USER: decided here, at USER, so that a
+   * client without a certificate gets a clear 531, not a failed handshake. */
+  v = ftp_policy_login_cert(s->conf, &s->pol, s->have_cert, s->cert_trusted, maps);
+  if (v.code != 0) {
+    slog_info(s, "login refused: %s", v.text);
+    reset_login(s);
+    ftpd_reply_verdict(s, v);
+    return;
+  }
+  s->login = LOGIN_USER_GIVEN;
+  if (s->anonymous) {
+    ftpd_reply(s, FTP_R_NEED_PASSWORD, "Anonymous login ok, send your email address as password.");
+    return;
+  }
+  if (maps && !ftp_policy_password_needed(s->conf, maps)) {
+    /* RFC 2228: 232, the certificate authenticated the user. */
+    s->cert_login = 1;
+    start_login(s, "", FTP_R_LOGGED_IN_SECURITY);
+    return;
+  }
+  ftpd_reply(s, FTP_R_NEED_PASSWORD, "Please specify the password.");
+}
+
+void handle_pass(struct ftpd_session *s, const char *arg) {
+  if (s->login == LOGIN_DONE) {
+    ftpd_reply(s, FTP_R_LOGGED_IN, "Already logged in.");
+    return;
+  }
+  if (s->login != LOGIN_USER_GIVEN) {
+    ftpd_reply(s, FTP_R_BAD_SEQUENCE, "Login with USER first.");
+    return;
+  }
+  if (strlen(arg) > FTP_PASS_MAX) {
+    ftpd_login_failed(s);
+    return;
+  }
+  start_login(s, arg, FTP_R_LOGGED_IN);
+}
+
+void handle_acct(struct ftpd_session *s, const char *arg) {
+  (void)arg;
+  ftpd_reply(s, FTP_R_SUPERFLUOUS, "ACCT not needed.");
+}
+
+void handle_rein(struct ftpd_session *s, const char *arg) {
+  (void)arg;
+  /* RFC 959: flush the user and the transfer parameters, keep the
+   * connection.  TLS on the control connection stays (it cannot be
+   * renegotiated); data protection goes back to its initial level. */
+  ftpd_data_reset(s);
+  if (s->fs_open) {
+    ftp_fs_close(&s->fs);
+    s->fs_open = 0;
+  }
+  if (s->login == LOGIN_DONE)
+    slog_info(s, "logged out (REIN)");
+  reset_login(s);
+  s->pol.logged_in = 0;
+  s->pol.prot_private = s->implicit;
+  s->pol.epsv_all = 0;
+  s->type_ascii = 1;
+  s->rest = 0;
+  s->idle_secs = s->conf->inactive;
+  ftpd_reply(s, FTP_R_READY, "Service ready for new user.");
+}
+
+void handle_quit(struct ftpd_session *s, const char *arg) {
+  (void)arg;
+  if (s->xfer != NULL) {
+    /* RFC 959: the transfer finishes, its reply goes, then 221. */
+    s->quit_pending = 1;
+    return;
+  }
+  ftpd_reply(s, FTP_R_CLOSING, "Goodbye.");
+  ftpd_session_end(s);
+}

@@ -1,0 +1,73 @@
+/*
+ * server.h: the daemon's one loop: listeners, the set of sessions, limits,
+ * signals.
+ *
+ * One libuv loop serves every session; there is no process or thread per
+ * session.  Blocking filesystem work goes to libuv's thread pool.
+ */
+#ifndef FTPD_SERVER_H
+#define FTPD_SERVER_H
+
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "config.h"
+
+struct ftpd_session;
+
+struct ftpd_listener {
+  uv_tcp_t tcp;
+  struct ftpd_server *srv;
+  int implicit;                /* TLSPORT: TLS from the first byte */
+  char name[80];               /* "127.0.0.1:21" for logs */
+  struct ftpd_listener *next;
+};
+
+struct ftpd_server {
+  uv_loop_t *loop;
+  struct ftpd_config *cfg;     /* for new sessions */
+  const char *member;          /* re-read on SIGHUP; NULL: defaults */
+  unsigned port_override;
+  struct ftpd_listener *listeners;
+  uv_signal_t sig_hup, sig_term, sig_int;
+  uv_timer_t grace;
+  struct ftpd_session *sessions;
+  unsigned nsessions;
+  unsigned long next_id;
+  int stopping;
+  uv_file xferlog;             /* -1: no transfer log */
+  /* Control-connection reads land here and are framed at once, so idle
+   * sessions hold no read buffer of their own. */
+  unsigned char scratch[16 * 1024];
+};
+
+/* How long SIGTERM waits for running transfers before closing them. */
+#define FTPD_GRACE_MS 30000
+
+/*
+ * ftpd_server_init: set up (no sockets yet).  Takes a reference on cfg.
+ */
+int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
+                     struct ftpd_config *cfg, const char *member,
+                     unsigned port_override);
+
+/*
+ * ftpd_server_listen: bind and listen on every LISTENADDRESS at PORT, and at
+ * TLSPORT when coded.  Done before privileges are dropped.
+ * RETURNS: 0, or the first error (logged with the address).
+ */
+int ftpd_server_listen(struct ftpd_server *srv);
+
+/* ftpd_server_run: install the signal handlers and run the loop until a
+ * graceful stop completes.  RETURNS: 0. */
+int ftpd_server_run(struct ftpd_server *srv);
+
+/* ftpd_server_open_xferlog: open XFERLOG for appending (before dropping
+ * privileges, so the log may be root's). */
+int ftpd_server_open_xferlog(struct ftpd_server *srv);
+
+/* Session bookkeeping, called by session.c. */
+void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s);
+void ftpd_server_remove_session(struct ftpd_server *srv, struct ftpd_session *s);
+
+#endif
