@@ -1,7 +1,8 @@
 /*
  * check_addr.c: the data address codec (common/addr).
  *
- * Run one test: CK_RUN_SUITE=addr CK_RUN_CASE=eprt build/obj/test/unit/check_addr
+ * Run one test case:
+ *   CK_RUN_SUITE=addr CK_RUN_CASE=eprt build/obj/test/unit/check_addr
  */
 #include <arpa/inet.h>
 #include <check.h>
