@@ -20,6 +20,7 @@
   X(NUL_IN_LINE, "NUL byte in line")                                          \
   X(CR_IN_LINE, "CR or LF inside a line")                                     \
   X(SYNTAX, "syntax error")                                                   \
+  X(BAD_VERB, "command not recognized")                                       \
   X(BAD_ARG, "invalid argument")                                              \
   X(AF_UNSUPPORTED, "network protocol not supported")                         \
   X(BAD_REPLY, "malformed reply")                                             \
