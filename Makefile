@@ -26,7 +26,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wpointer-arith \
 	-Wno-missing-field-initializers
 HARDEN := -fstack-protector-strong -fPIE -fno-strict-aliasing
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -pthread $(WARN) $(HARDEN) -Icommon
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -pthread $(WARN) $(HARDEN) -iquote common
 BASE_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--as-needed -pthread
 
 ifeq ($(SAN),)
@@ -75,7 +75,7 @@ $(O)/%.o: %.c
 
 $(O)/test/unit/%.o: test/unit/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Iserver -Iclient -Itest/unit -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -iquote server -iquote client -iquote test/unit -MMD -MP -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
 	@mkdir -p $(@D)

@@ -72,6 +72,7 @@ struct ftp_chan {
 
 static void pump(struct ftp_chan *ch);
 static void flush(struct ftp_chan *ch);
+static void kick_cb(uv_timer_t *t);
 static void update_reading(struct ftp_chan *ch);
 
 #define CHAN_OF(handle, field) \
@@ -147,7 +148,7 @@ size_t ftp_chan_queued(const struct ftp_chan *ch) {
 
 static void kick_soon(struct ftp_chan *ch) {
   if (!ch->closing && !uv_is_active((uv_handle_t *)&ch->kick))
-    uv_timer_start(&ch->kick, NULL, 0, 0) ;
+    uv_timer_start(&ch->kick, kick_cb, 0, 0);
 }
 
 /* Buffers of control channels are returned to the allocator whenever they

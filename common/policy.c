@@ -54,6 +54,7 @@ struct ftp_verdict ftp_policy_command(const struct ftp_conf *c,
 struct ftp_verdict ftp_policy_auth(const struct ftp_conf *c,
                                    const struct ftp_policy_state *st,
                                    const char *mech, int *protect_data) {
+  (void)c;
   *protect_data = 0;
   if (st->implicit)
     return refuse(FTP_R_BAD_SEQUENCE,

@@ -91,6 +91,7 @@ struct ftpd_session {
   struct sockaddr_storage local;
   char peer_str[64];
   uv_timer_t timer;                /* INACTIVE; the failed-login delay */
+  int implicit;                    /* came in on TLSPORT */
 
   /* command processing */
   int busy;

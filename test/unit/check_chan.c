@@ -1,0 +1,579 @@
+/*
+ * check_chan.c: the byte channel over real loopback TCP, in clear and under
+ * real TLS (GnuTLS on both ends): handshake, data both ways, close_notify,
+ * truncation, injected bytes after AUTH, CCC, backpressure, ALPN, and the
+ * per-control-session resumption scope.
+ *
+ * Each test owns a fresh uv_loop_t, counts what happened, closes every
+ * handle and requires uv_loop_close() to succeed.
+ */
+#include <check.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "buf.h"
+#include "chan.h"
+#include "err.h"
+#include "tls.h"
+#include "tls_fixture.h"
+
+static struct tls_fixture fx;
+
+static void fixture_up(void) { tls_fixture_make(&fx); }
+static void fixture_down(void) { tls_fixture_remove(&fx); }
+
+/* One end of a connection and everything it saw. */
+struct end {
+  struct ftp_chan *ch;
+  struct ftp_buf got;
+  char rbuf[64 * 1024];
+  ssize_t final;       /* the last, negative, read status; 0 while open */
+  int hs_status;       /* handshake result; 1 while running */
+  int shut_status;     /* shutdown result; 1 while running */
+  int drained;
+  int closed;
+  int paused_after;    /* stop reading after this many bytes (0: never) */
+};
+
+struct pair {
+  uv_loop_t loop;
+  uv_tcp_t listener;
+  uv_connect_t creq;
+  uv_timer_t watchdog;
+  struct end a;        /* connecting side (the FTP client) */
+  struct end b;        /* accepting side (the FTP server) */
+  int connected;
+  int accepted;
+  int expired;
+};
+
+static void watchdog_cb(uv_timer_t *t) {
+  struct pair *p = t->data;
+  p->expired = 1;
+  uv_stop(&p->loop);
+}
+
+/* Run the loop until cond holds; fail the test after 10 s. */
+static void run_until(struct pair *p, int (*cond)(struct pair *)) {
+  uv_timer_start(&p->watchdog, watchdog_cb, 10000, 0);
+  while (!cond(p) && !p->expired)
+    uv_run(&p->loop, UV_RUN_ONCE);
+  uv_timer_stop(&p->watchdog);
+  ck_assert_msg(!p->expired, "timed out waiting for the loop");
+}
+
+static void end_alloc(struct ftp_chan *ch, size_t suggested, uv_buf_t *buf) {
+  struct end *e = ftp_chan_data(ch);
+  (void)suggested;
+  *buf = uv_buf_init(e->rbuf, sizeof(e->rbuf));
+}
+
+static void end_read(struct ftp_chan *ch, ssize_t n, const uv_buf_t *buf) {
+  struct end *e = ftp_chan_data(ch);
+
+  if (n > 0) {
+    ck_assert_int_eq(ftp_buf_put(&e->got, buf->base, (size_t)n), 0);
+    if (e->paused_after > 0 && ftp_buf_len(&e->got) >= (size_t)e->paused_after)
+      ftp_chan_read_stop(ch);
+  } else if (n < 0) {
+    e->final = n;
+  }
+}
+
+static void end_closed(struct ftp_chan *ch) {
+  struct end *e = ftp_chan_data(ch);
+  e->closed = 1;
+}
+
+static struct ftp_chan_opts chan_opts(void) {
+  struct ftp_chan_opts o;
+  o.in_max = 256 * 1024;
+  o.out_max = 64 * 1024 * 1024;
+  o.release_idle = 1;
+  return o;
+}
+
+static void accept_cb(uv_stream_t *server, int status) {
+  struct pair *p = server->data;
+  struct ftp_chan_opts o = chan_opts();
+
+  ck_assert_int_eq(status, 0);
+  ck_assert_int_eq(ftp_chan_new(&p->loop, &o, &p->b.ch), 0);
+  ftp_chan_set_data(p->b.ch, &p->b);
+  ck_assert_int_eq(uv_accept(server, (uv_stream_t *)ftp_chan_tcp(p->b.ch)), 0);
+  p->accepted = 1;
+}
+
+static void connect_cb(uv_connect_t *req, int status) {
+  struct pair *p = req->data;
+  ck_assert_int_eq(status, 0);
+  p->connected = 1;
+}
+
+static int both_up(struct pair *p) { return p->connected && p->accepted; }
+
+static void pair_open(struct pair *p) {
+  struct sockaddr_in sa;
+  struct ftp_chan_opts o = chan_opts();
+  int len = sizeof(sa);
+
+  memset(p, 0, sizeof(*p));
+  ck_assert_int_eq(uv_loop_init(&p->loop), 0);
+  uv_timer_init(&p->loop, &p->watchdog);
+  p->watchdog.data = p;
+  uv_tcp_init(&p->loop, &p->listener);
+  p->listener.data = p;
+  uv_ip4_addr("127.0.0.1", 0, &sa);
+  ck_assert_int_eq(uv_tcp_bind(&p->listener, (struct sockaddr *)&sa, 0), 0);
+  ck_assert_int_eq(uv_listen((uv_stream_t *)&p->listener, 4, accept_cb), 0);
+  uv_tcp_getsockname(&p->listener, (struct sockaddr *)&sa, &len);
+  ck_assert_int_eq(ftp_chan_new(&p->loop, &o, &p->a.ch), 0);
+  ftp_chan_set_data(p->a.ch, &p->a);
+  p->creq.data = p;
+  ck_assert_int_eq(uv_tcp_connect(&p->creq, ftp_chan_tcp(p->a.ch),
+                                  (struct sockaddr *)&sa, connect_cb), 0);
+  ftp_buf_init(&p->a.got, 64 * 1024 * 1024);
+  ftp_buf_init(&p->b.got, 64 * 1024 * 1024);
+  p->a.hs_status = p->b.hs_status = 1;
+  p->a.shut_status = p->b.shut_status = 1;
+  run_until(p, both_up);
+}
+
+static int both_closed(struct pair *p) {
+  return (p->a.ch == NULL || p->a.closed) && (p->b.ch == NULL || p->b.closed);
+}
+
+static void pair_close(struct pair *p) {
+  if (p->a.ch != NULL && !p->a.closed)
+    ftp_chan_close(p->a.ch, end_closed);
+  if (p->b.ch != NULL && !p->b.closed)
+    ftp_chan_close(p->b.ch, end_closed);
+  run_until(p, both_closed);
+  uv_close((uv_handle_t *)&p->listener, NULL);
+  uv_close((uv_handle_t *)&p->watchdog, NULL);
+  uv_run(&p->loop, UV_RUN_DEFAULT);
+  ck_assert_int_eq(uv_loop_close(&p->loop), 0);
+  ftp_buf_free(&p->a.got);
+  ftp_buf_free(&p->b.got);
+}
+
+/* --- TLS set-up ----------------------------------------------------------- */
+
+struct ctxs {
+  struct ftp_tls_ctx *server;
+  struct ftp_tls_ctx *client;
+  struct ftp_tls_resume *scope;
+};
+
+static void ctxs_make(struct ctxs *c, int client_cert) {
+  struct ftp_tls_config sc = {0}, cc = {0};
+  char err[256];
+
+  sc.server = 1;
+  sc.keyring = fx.server;
+  sc.cafile = fx.ca;
+  sc.request_client_cert = 1;
+  sc.session_lifetime = 3600;
+  ck_assert_msg(ftp_tls_ctx_new(&sc, &c->server, err, sizeof(err)) == 0, "%s", err);
+  cc.server = 0;
+  cc.cafile = fx.ca;
+  cc.keyring = client_cert ? fx.client : NULL;
+  ck_assert_msg(ftp_tls_ctx_new(&cc, &c->client, err, sizeof(err)) == 0, "%s", err);
+  ck_assert_int_eq(ftp_tls_resume_new(&c->scope, 3600), 0);
+}
+
+static void ctxs_free(struct ctxs *c) {
+  ftp_tls_ctx_unref(c->server);
+  ftp_tls_ctx_unref(c->client);
+  ftp_tls_resume_free(c->scope);
+}
+
+static void hs_cb(struct ftp_chan *ch, int status) {
+  struct end *e = ftp_chan_data(ch);
+  e->hs_status = status;
+}
+
+static int both_handshaken(struct pair *p) {
+  return p->a.hs_status != 1 && p->b.hs_status != 1;
+}
+
+/* Start TLS on both ends: a is the client, b the server. */
+static void start_tls(struct pair *p, struct ctxs *c, struct ftp_tls_resume *scope,
+                      gnutls_session_t resume_from, const char *host) {
+  gnutls_session_t cs, ss;
+
+  ck_assert_int_eq(ftp_tls_server_session(c->server, scope, 0, &ss), 0);
+  ck_assert_int_eq(ftp_tls_client_session(c->client, host, 1, 1, resume_from, &cs), 0);
+  p->a.hs_status = p->b.hs_status = 1;
+  ck_assert_int_eq(ftp_chan_tls_start(p->b.ch, ss, NULL, 0, hs_cb), 0);
+  ck_assert_int_eq(ftp_chan_tls_start(p->a.ch, cs, NULL, 0, hs_cb), 0);
+  run_until(p, both_handshaken);
+}
+
+static int b_got_eof(struct pair *p) { return p->b.final != 0; }
+static int a_got_eof(struct pair *p) { return p->a.final != 0; }
+
+static void shut_cb(struct ftp_chan *ch, int status) {
+  struct end *e = ftp_chan_data(ch);
+  e->shut_status = status;
+}
+
+static int a_shut(struct pair *p) { return p->a.shut_status != 1; }
+
+/* --- tests ---------------------------------------------------------------- */
+
+START_TEST(test_clear_both_ways) {
+  struct pair p;
+
+  pair_open(&p);
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_read_start(p.a.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "USER demo\r\n", 11), 0);
+  ck_assert_int_eq(ftp_chan_write(p.b.ch, "331 ok\r\n", 8), 0);
+  ck_assert_int_eq(ftp_chan_shutdown(p.a.ch, shut_cb), 0);
+  /* Writing after shutdown is refused. */
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "x", 1), UV_EPIPE);
+  run_until(&p, b_got_eof);
+  ck_assert_int_eq(p.b.final, UV_EOF);
+  ck_assert_int_eq(ftp_buf_len(&p.b.got), 11);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "USER demo\r\n", 11), 0);
+  ck_assert(!ftp_chan_is_tls(p.a.ch));
+  pair_close(&p);
+  ck_assert_int_eq(ftp_buf_len(&p.a.got), 8);
+  ck_assert_int_eq(p.a.shut_status, 0);
+}
+END_TEST
+
+static int b_has_4mib(struct pair *p) { return ftp_buf_len(&p->b.got) >= 4u << 20; }
+
+START_TEST(test_tls_data_and_close_notify) {
+  struct pair p;
+  struct ctxs c;
+  unsigned char *data = malloc(4u << 20);
+  unsigned seed = 7;
+  size_t i;
+
+  for (i = 0; i < (4u << 20); i++)
+    data[i] = (unsigned char)rand_r(&seed);
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(p.a.hs_status, 0);
+  ck_assert_int_eq(p.b.hs_status, 0);
+  ck_assert(ftp_chan_is_tls(p.a.ch) && ftp_chan_is_tls(p.b.ch));
+  ck_assert_int_eq(ftp_tls_check_alpn(ftp_chan_session(p.a.ch)), 0);
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_read_start(p.a.ch, end_alloc, end_read), 0);
+  /* Odd piece sizes cross record boundaries. */
+  for (i = 0; i < (4u << 20);) {
+    size_t n = (4u << 20) - i < 77777 ? (4u << 20) - i : 77777;
+    ck_assert_int_eq(ftp_chan_write(p.a.ch, data + i, n), 0);
+    i += n;
+  }
+  run_until(&p, b_has_4mib);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), data, 4u << 20), 0);
+  ck_assert_int_eq(p.b.final, 0);
+  /* close_notify: the receiver sees a clean end, not a truncation. */
+  ck_assert_int_eq(ftp_chan_shutdown(p.a.ch, shut_cb), 0);
+  run_until(&p, b_got_eof);
+  ck_assert_int_eq(p.b.final, UV_EOF);
+  run_until(&p, a_shut);
+  ck_assert_int_eq(p.a.shut_status, 0);
+  pair_close(&p);
+  ctxs_free(&c);
+  free(data);
+}
+END_TEST
+
+START_TEST(test_tls_eof_without_close_notify_is_truncation) {
+  struct pair p;
+  struct ctxs c;
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "partial upload", 14), 0);
+  /* Close the TCP connection with no close_notify: a cut upload. */
+  ftp_chan_close(p.a.ch, end_closed);
+  run_until(&p, b_got_eof);
+  ck_assert_int_eq(p.b.final, FTP_E_TLS_TRUNCATED);
+  ck_assert_int_eq(ftp_buf_len(&p.b.got), 14);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+START_TEST(test_tls_peer_closes_mid_record) {
+  struct pair p;
+  struct ctxs c;
+  gnutls_session_t ss;
+  /* The header of an application_data record of 300 bytes, and 10 of them. */
+  static const unsigned char half[] = {23, 3, 3, 1, 44, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  uv_buf_t b = uv_buf_init((char *)half, sizeof(half));
+  uv_os_fd_t fd;
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  (void)ss;
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  /* Write half a record straight to the socket, then close it. */
+  ck_assert_int_eq(uv_fileno((uv_handle_t *)ftp_chan_tcp(p.a.ch), &fd), 0);
+  ck_assert_int_eq(uv_try_write((uv_stream_t *)ftp_chan_tcp(p.a.ch), &b, 1),
+                   (int)sizeof(half));
+  ftp_chan_close(p.a.ch, end_closed);
+  run_until(&p, b_got_eof);
+  ck_assert(p.b.final == FTP_E_TLS_TRUNCATED || p.b.final == FTP_E_TLS);
+  ck_assert_int_eq(ftp_buf_len(&p.b.got), 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+static int b_hs_done(struct pair *p) { return p->b.hs_status != 1; }
+
+/* After AUTH TLS, bytes that followed the AUTH line are ciphertext: a
+ * pipelined "USER x" must fail the handshake, never reach the reader. */
+START_TEST(test_preread_is_ciphertext_not_commands) {
+  struct pair p;
+  struct ctxs c;
+  gnutls_session_t ss;
+  static const char injected[] = "USER attacker\r\nPASS x\r\n";
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_tls_server_session(c.server, c.scope, 0, &ss), 0);
+  ck_assert_int_eq(ftp_chan_tls_start(p.b.ch, ss, injected, sizeof(injected) - 1, hs_cb), 0);
+  run_until(&p, b_hs_done);
+  ck_assert(p.b.hs_status == FTP_E_TLS || p.b.hs_status == UV_EOF);
+  ck_assert_int_eq(ftp_buf_len(&p.b.got), 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+static int b_has(struct pair *p, size_t n) { return ftp_buf_len(&p->b.got) >= n; }
+static int b_has_pwd(struct pair *p) { return b_has(p, 5); }
+static int a_has_257(struct pair *p) { return ftp_buf_len(&p->a.got) >= 8; }
+
+/* CCC: both ends leave TLS with close_notify; what follows is clear and
+ * arrives intact, whichever end spoke first. */
+START_TEST(test_ccc_back_to_clear) {
+  struct pair p;
+  struct ctxs c;
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_read_start(p.a.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, 1), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.a.ch, 1), 0);
+  ck_assert(!ftp_chan_is_tls(p.a.ch));
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "PWD\r\n", 5), 0);
+  run_until(&p, b_has_pwd);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "PWD\r\n", 5), 0);
+  ck_assert_int_eq(ftp_chan_write(p.b.ch, "257 \"/\"\r\n", 9), 0);
+  run_until(&p, a_has_257);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.a.got), "257 \"/\"\r\n", 9), 0);
+  ck_assert_int_eq(p.a.final, 0);
+  ck_assert_int_eq(p.b.final, 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* CCCNONOTIFY: nobody sends close_notify; cleartext follows at once. */
+START_TEST(test_ccc_without_notify) {
+  struct pair p;
+  struct ctxs c;
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, 0), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.a.ch, 0), 0);
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "PWD\r\n", 5), 0);
+  run_until(&p, b_has_pwd);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "PWD\r\n", 5), 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+static int a_drained(struct pair *p) { return p->a.drained; }
+
+static void drain_cb(struct ftp_chan *ch, int status) {
+  struct end *e = ftp_chan_data(ch);
+  ck_assert_int_eq(status, 0);
+  e->drained = 1;
+}
+
+static int b_paused_full(struct pair *p) {
+  return ftp_buf_len(&p->b.got) >= (size_t)p->b.paused_after;
+}
+
+/* A reader that stops reading makes the writer's queue grow; the drain
+ * callback comes only once the reader resumes. */
+START_TEST(test_backpressure_and_drain) {
+  struct pair p;
+  struct ctxs c;
+  static char block[1 << 20];
+  int i;
+
+  memset(block, 'z', sizeof(block));
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  p.b.paused_after = 1 << 20;
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  for (i = 0; i < 32; i++)
+    ck_assert_int_eq(ftp_chan_write(p.a.ch, block, sizeof(block)), 0);
+  run_until(&p, b_paused_full);
+  /* Let the kernel buffers fill up, then look at the queue. */
+  for (i = 0; i < 50; i++)
+    uv_run(&p.loop, UV_RUN_NOWAIT);
+  ck_assert(ftp_chan_queued(p.a.ch) > 0);
+  ftp_chan_on_drain(p.a.ch, 1, drain_cb);
+  for (i = 0; i < 50; i++)
+    uv_run(&p.loop, UV_RUN_NOWAIT);
+  ck_assert_int_eq(p.a.drained, 0);
+  p.b.paused_after = 0;
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  run_until(&p, a_drained);
+  ck_assert_int_eq(ftp_chan_queued(p.a.ch), 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* ALPACA: a client that offers ALPN without "ftp" is refused. */
+START_TEST(test_alpn_without_ftp_refused) {
+  struct pair p;
+  struct ctxs c;
+  gnutls_session_t cs, ss;
+  gnutls_datum_t http = {(unsigned char *)"http/1.1", 8};
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  ck_assert_int_eq(ftp_tls_server_session(c.server, c.scope, 0, &ss), 0);
+  ck_assert_int_eq(ftp_tls_client_session(c.client, "localhost", 1, 1, NULL, &cs), 0);
+  ck_assert_int_eq(gnutls_alpn_set_protocols(cs, &http, 1, 0), 0);
+  ck_assert_int_eq(ftp_chan_tls_start(p.b.ch, ss, NULL, 0, hs_cb), 0);
+  ck_assert_int_eq(ftp_chan_tls_start(p.a.ch, cs, NULL, 0, hs_cb), 0);
+  run_until(&p, both_handshaken);
+  ck_assert_int_ne(p.b.hs_status, 0);
+  ck_assert_int_ne(p.a.hs_status, 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+START_TEST(test_wrong_host_name_refused) {
+  struct pair p;
+  struct ctxs c;
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "wrong.example");
+  ck_assert_int_eq(p.a.hs_status, FTP_E_TLS_VERIFY);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+static int a_has_ticket_reply(struct pair *p) { return ftp_buf_len(&p->a.got) >= 4; }
+
+/* A data connection resumes the control session when both are in the same
+ * scope, and cannot when the server side is another control session's. */
+START_TEST(test_resumption_is_bound_to_its_scope) {
+  struct pair ctrl, same, other;
+  struct ctxs c;
+  struct ftp_tls_resume *other_scope;
+
+  ctxs_make(&c, 0);
+  ck_assert_int_eq(ftp_tls_resume_new(&other_scope, 3600), 0);
+  pair_open(&ctrl);
+  start_tls(&ctrl, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(ctrl.a.hs_status, 0);
+  /* The client reads a reply: that processes the TLS 1.3 tickets. */
+  ck_assert_int_eq(ftp_chan_read_start(ctrl.a.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_tls_send_ticket(ftp_chan_session(ctrl.b.ch)), 0);
+  ck_assert_int_eq(ftp_chan_write(ctrl.b.ch, "200\n", 4), 0);
+  run_until(&ctrl, a_has_ticket_reply);
+
+  pair_open(&same);
+  start_tls(&same, &c, c.scope, ftp_chan_session(ctrl.a.ch), "localhost");
+  ck_assert_int_eq(same.b.hs_status, 0);
+  ck_assert(gnutls_session_is_resumed(ftp_chan_session(same.b.ch)));
+
+  pair_open(&other);
+  start_tls(&other, &c, other_scope, ftp_chan_session(ctrl.a.ch), "localhost");
+  ck_assert_int_eq(other.b.hs_status, 0);
+  ck_assert(!gnutls_session_is_resumed(ftp_chan_session(other.b.ch)));
+
+  pair_close(&other);
+  pair_close(&same);
+  pair_close(&ctrl);
+  ftp_tls_resume_free(other_scope);
+  ctxs_free(&c);
+}
+END_TEST
+
+START_TEST(test_client_certificate_seen_by_server) {
+  struct pair p;
+  struct ctxs c;
+  unsigned char id[32];
+  char dn[256];
+
+  ctxs_make(&c, 1);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(p.b.hs_status, 0);
+  ck_assert_int_eq(ftp_tls_peer_cert_id(ftp_chan_session(p.b.ch), id, dn, sizeof(dn)), 0);
+  ck_assert_str_eq(dn, "CN=alice");
+  ck_assert(ftp_tls_peer_verified(ftp_chan_session(p.b.ch), NULL));
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+static Suite *chan_suite(void) {
+  Suite *s = suite_create("chan");
+  TCase *clear = tcase_create("clear");
+  TCase *tls = tcase_create("tls");
+
+  tcase_add_test(clear, test_clear_both_ways);
+  suite_add_tcase(s, clear);
+  tcase_add_unchecked_fixture(tls, fixture_up, fixture_down);
+  tcase_set_timeout(tls, 30);
+  tcase_add_test(tls, test_tls_data_and_close_notify);
+  tcase_add_test(tls, test_tls_eof_without_close_notify_is_truncation);
+  tcase_add_test(tls, test_tls_peer_closes_mid_record);
+  tcase_add_test(tls, test_preread_is_ciphertext_not_commands);
+  tcase_add_test(tls, test_ccc_back_to_clear);
+  tcase_add_test(tls, test_ccc_without_notify);
+  tcase_add_test(tls, test_backpressure_and_drain);
+  tcase_add_test(tls, test_alpn_without_ftp_refused);
+  tcase_add_test(tls, test_wrong_host_name_refused);
+  tcase_add_test(tls, test_resumption_is_bound_to_its_scope);
+  tcase_add_test(tls, test_client_certificate_seen_by_server);
+  suite_add_tcase(s, tls);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(chan_suite());
+  int failed;
+
+  srunner_run_all(sr, CK_NORMAL);
+  failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed == 0 ? 0 : 1;
+}
