@@ -64,8 +64,11 @@ size_t ftp_cmd_reader_pending(const struct ftp_cmd_reader *r,
 /* Drop n framed bytes; an empty input buffer gives its memory back, so that
  * an idle session holds none. */
 static void consume(struct ftp_cmd_reader *r, size_t n) {
-  /* Callers never pass more than is buffered, the one failure case. */
-  (void)ftp_buf_consume(&r->priv_in, n);
+  /* Callers never pass more than is buffered, the one failure case.  An
+   * empty, released buffer is left alone: ftp_buf_consume would compute
+   * NULL + 0 on it. */
+  if (n > 0)
+    (void)ftp_buf_consume(&r->priv_in, n);
   r->priv_scanned = 0;
   if (ftp_buf_len(&r->priv_in) == 0)
     ftp_buf_free(&r->priv_in);
