@@ -187,6 +187,8 @@ int ftp_buf_consume(struct ftp_buf *b, size_t n) {
   BUF_CHECK(b);
   if (n > ftp_buf_len(b))
     return FTP_E_BAD_ARG;
+  if (n == 0)
+    return 0; /* priv_data may be NULL: no pointer arithmetic on it */
   if (b->priv_secret)
     wipe(b->priv_data + b->priv_off, n);
   b->priv_off += n;

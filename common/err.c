@@ -89,6 +89,7 @@ static const struct reply_map reply_table[] = {
   {FTP_E_LINE_TOO_LONG, FTP_R_SYNTAX, "Command line too long"},
   {FTP_E_NUL_IN_LINE, FTP_R_SYNTAX, "NUL byte in command line"},
   {FTP_E_CR_IN_LINE, FTP_R_SYNTAX, "CR inside command line"},
+  {FTP_E_BAD_VERB, FTP_R_SYNTAX, "Syntax error, command unrecognized"},
   {FTP_E_SYNTAX, FTP_R_SYNTAX_ARG, "Syntax error in parameters or arguments"},
   {FTP_E_BAD_ARG, FTP_R_SYNTAX_ARG, "Syntax error in parameters or arguments"},
   {FTP_E_AF_UNSUPPORTED, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use (1,2)"},
