@@ -3,7 +3,8 @@
  * table, the cross-keyword rules, printing, finding and loading members.
  *
  * Run one test with CK_RUN_CASE=<tcase> (e.g. CK_RUN_CASE=hostile); slow
- * machines can stretch timeouts with CK_TIMEOUT_MULTIPLIER.
+ * machines can stretch timeouts with CK_TIMEOUT_MULTIPLIER.  The man page
+ * and sample members are read from $FTP_SRCDIR (default ".").
  */
 #include <check.h>
 #include <errno.h>
@@ -1299,6 +1300,115 @@ START_TEST(test_mutations) {
 }
 END_TEST
 
+/* ------------------------------------------------------------------------
+ * Documentation: ftp.data(5) names every keyword and every cipher suite;
+ * the commented samples show every keyword of their side; every sample
+ * member parses cleanly for the side(s) it is meant for.
+ */
+static char *read_src(const char *rel, size_t *len) {
+  const char *dir = getenv("FTP_SRCDIR");
+  char path[FTP_PATH_MAX];
+  FILE *f;
+  char *text;
+  long n;
+
+  snprintf(path, sizeof(path), "%s/%s", dir != NULL ? dir : ".", rel);
+  f = fopen(path, "rb");
+  ck_assert_msg(f != NULL, "%s: %s (set FTP_SRCDIR to the source tree)", path, strerror(errno));
+  ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+  n = ftell(f);
+  ck_assert_int_ge(n, 0);
+  rewind(f);
+  text = malloc((size_t)n + 1);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_uint_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+  text[n] = '\0';
+  fclose(f);
+  if (len != NULL)
+    *len = (size_t)n;
+  return text;
+}
+
+/* name appears as a whole word (not inside a longer keyword). */
+static int has_word(const char *text, const char *name) {
+  size_t n = strlen(name);
+  const char *p = text;
+
+  while ((p = strstr(p, name)) != NULL) {
+    int before = p > text && (p[-1] == '_' || (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
+    int after = p[n] == '_' || (p[n] >= 'A' && p[n] <= 'Z') || (p[n] >= '0' && p[n] <= '9');
+    if (!before && !after)
+      return 1;
+    p += n;
+  }
+  return 0;
+}
+
+START_TEST(test_man_page_names_everything) {
+  char *man = read_src("ftpdata/ftp.data.5", NULL);
+  const struct ftp_cipher *e;
+  size_t i;
+
+  for (i = 0; i < ftp__conf_ntable; i++)
+    ck_assert_msg(has_word(man, ftp__conf_table[i].name), "ftp.data.5 lacks %s", ftp__conf_table[i].name);
+  for (i = 0; (e = ftp_cipher_at(i)) != NULL; i++)
+    ck_assert_msg(has_word(man, e->name), "ftp.data.5 lacks cipher %s", e->name);
+  free(man);
+}
+END_TEST
+
+static const struct {
+  const char *file;
+  int sides;
+} samples[] = {
+  {"ftpdata/ftpd.data", S},
+  {"ftpdata/ftp.data", C},
+  {"ftpdata/tls-required.data", S},
+  {"ftpdata/tls-allowed.data", S},
+  {"ftpdata/implicit-tls.data", S},
+  {"ftpdata/nat.data", S},
+  {"ftpdata/both-sides.data", S | C},
+};
+
+START_TEST(test_samples_parse) {
+  size_t len;
+  char *text = read_src(samples[_i].file, &len);
+  int side;
+
+  for (side = S; side <= C; side <<= 1) {
+    if (!(samples[_i].sides & side))
+      continue;
+    memset(&dg, 0, sizeof(dg));
+    ftp_conf_init(&cf, side);
+    if (ftp_conf_parse(&cf, samples[_i].file, text, len, collect, &dg) != 0 || dg.total != 0)
+      dump_diags();
+    ck_assert_int_eq(dg.total, 0);
+    ftp_conf_free(&cf);
+  }
+  free(text);
+}
+END_TEST
+
+/* The commented samples show every keyword of their side. */
+START_TEST(test_samples_complete) {
+  char *srv = read_src("ftpdata/ftpd.data", NULL);
+  char *cli = read_src("ftpdata/ftp.data", NULL);
+  size_t i;
+
+  for (i = 0; i < ftp__conf_ntable; i++) {
+    const struct ftp__conf_kw *kw = &ftp__conf_table[i];
+    if (kw->type == FTP__CONF_T_IGNORED || kw->type == FTP__CONF_T_REFUSED)
+      continue;
+    if (kw->sides & S)
+      ck_assert_msg(has_word(srv, kw->name), "ftpd.data lacks %s", kw->name);
+    if (kw->sides & C)
+      ck_assert_msg(has_word(cli, kw->name), "ftp.data lacks %s", kw->name);
+  }
+  free(srv);
+  free(cli);
+}
+END_TEST
+
 static Suite *conf_suite(void) {
   Suite *s = suite_create("conf");
   TCase *tc;
@@ -1358,6 +1468,12 @@ static Suite *conf_suite(void) {
   tcase_set_timeout(tc, 60);
   suite_add_tcase(s, tc);
 
+  tc = tcase_create("docs");
+  tcase_add_checked_fixture(tc, NULL, teardown);
+  tcase_add_test(tc, test_man_page_names_everything);
+  tcase_add_loop_test(tc, test_samples_parse, 0, NELEM(samples));
+  tcase_add_test(tc, test_samples_complete);
+  suite_add_tcase(s, tc);
   return s;
 }
 
