@@ -13,7 +13,7 @@
 #include <uv.h>
 
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 /* The longest token: a password is the longest thing a netrc holds. */
 #define FTP_NETRC_TOKEN_MAX FTP_PASS_MAX

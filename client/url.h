@@ -50,7 +50,7 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 /* The longest URL accepted: a maximal path with every byte percent-encoded
  * fits.  (Belongs in limits.h.) */

@@ -532,6 +532,8 @@ static void pump_records(struct ftp_chan *ch) {
     uv_buf_t b = uv_buf_init(NULL, 0);
     ssize_t g;
 
+    size_t before = ftp_buf_len(&ch->in);
+
     ch->alloc_cb(ch, RECORD_PLAINTEXT_MAX, &b);
     if (b.len == 0) {
       ch->want_read = 0;
@@ -549,6 +551,10 @@ static void pump_records(struct ftp_chan *ch) {
     }
     if (g == GNUTLS_E_AGAIN) {
       ch->read_cb(ch, 0, &b);
+      /* GnuTLS also says EAGAIN after it consumed a post-handshake message
+       * (a TLS 1.3 session ticket): go on while it makes progress. */
+      if (ftp_buf_len(&ch->in) < before)
+        continue;
       break;
     }
     if (g == GNUTLS_E_REHANDSHAKE) {
@@ -595,8 +601,12 @@ static void pump_ccc(struct ftp_chan *ch) {
     if (n < 2)
       return;
     g = gnutls_record_recv(ch->tls, scratch, sizeof(scratch));
-    if (g == GNUTLS_E_AGAIN)
+    if (g == GNUTLS_E_AGAIN) {
+      /* A session ticket was consumed: look at what follows it. */
+      if (ftp_buf_len(&ch->in) < n)
+        ch->repump = 1;
       return;
+    }
     if (g > 0) {
       log_warn("discarded %zd bytes of TLS data sent after CCC", g);
       ch->repump = 1;

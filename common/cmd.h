@@ -20,7 +20,7 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 /*
  * One framed command.

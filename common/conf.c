@@ -18,7 +18,7 @@
 
 #include "conf_int.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "log.h"
 
 /* How much of a bad value or keyword a message repeats. */

@@ -18,7 +18,7 @@
 #include <uv.h>
 
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 #define SYSTEM_MEMBER "/etc/ftp.data"
 

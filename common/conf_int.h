@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "conf.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 #define FTP__CONF_BOTH (FTP_CONF_SERVER | FTP_CONF_CLIENT)
 

@@ -17,7 +17,7 @@
 
 #include "ciphers.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "log.h"
 
 #define AT(c, off, type) ((type *)(void *)((char *)(c) + (off)))

@@ -18,7 +18,7 @@
 #include "ascii.h"
 #include "chan.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "log.h"
 
 enum dc_state {

@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 /*
  * ftp_reply_format (server): append one reply to out.

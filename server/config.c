@@ -10,7 +10,7 @@
 #include <uv.h>
 
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "log.h"
 
 /* Diagnostics go to the log: stderr in the foreground, syslog with -d. */

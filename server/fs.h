@@ -68,7 +68,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "limits.h"
+#include "ftp_limits.h"
 
 struct ftp_fs {
   int root_fd;             /* O_PATH | O_DIRECTORY descriptor of the root */

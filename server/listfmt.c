@@ -21,7 +21,7 @@
 #include <uv.h>
 
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 /* Half of a mean Gregorian year (365.2425 days), as GNU ls uses. */
 #define FTP_LISTFMT_SIX_MONTHS ((time_t)(31556952 / 2))

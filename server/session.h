@@ -22,7 +22,7 @@
 #include "config.h"
 #include "dataconn.h"
 #include "fs.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "policy.h"
 #include "tls.h"
 #include "users.h"

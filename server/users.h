@@ -66,7 +66,7 @@
 
 #include <stddef.h>
 
-#include "limits.h"
+#include "ftp_limits.h"
 
 /* The length of a SHA-256 fingerprint in bytes. */
 #define FTP_USERS_SHA256_LEN 32

@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

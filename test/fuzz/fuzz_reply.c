@@ -12,7 +12,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -214,7 +214,6 @@ static void start_tls(struct pair *p, struct ctxs *c, struct ftp_tls_resume *sco
 }
 
 static int b_got_eof(struct pair *p) { return p->b.final != 0; }
-static int a_got_eof(struct pair *p) { return p->a.final != 0; }
 
 static void shut_cb(struct ftp_chan *ch, int status) {
   struct end *e = ftp_chan_data(ch);
@@ -222,6 +221,8 @@ static void shut_cb(struct ftp_chan *ch, int status) {
 }
 
 static int a_shut(struct pair *p) { return p->a.shut_status != 1; }
+
+static int a_has_331(struct pair *p) { return ftp_buf_len(&p->a.got) >= 8; }
 
 /* --- tests ---------------------------------------------------------------- */
 
@@ -240,10 +241,12 @@ START_TEST(test_clear_both_ways) {
   ck_assert_int_eq(p.b.final, UV_EOF);
   ck_assert_int_eq(ftp_buf_len(&p.b.got), 11);
   ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "USER demo\r\n", 11), 0);
+  run_until(&p, a_has_331);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.a.got), "331 ok\r\n", 8), 0);
   ck_assert(!ftp_chan_is_tls(p.a.ch));
-  pair_close(&p);
-  ck_assert_int_eq(ftp_buf_len(&p.a.got), 8);
+  run_until(&p, a_shut);
   ck_assert_int_eq(p.a.shut_status, 0);
+  pair_close(&p);
 }
 END_TEST
 
@@ -349,6 +352,13 @@ START_TEST(test_preread_is_ciphertext_not_commands) {
   ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
   ck_assert_int_eq(ftp_tls_server_session(c.server, c.scope, 0, &ss), 0);
   ck_assert_int_eq(ftp_chan_tls_start(p.b.ch, ss, injected, sizeof(injected) - 1, hs_cb), 0);
+  /* GnuTLS refuses "USER ..." as a record header at once (or, for other
+   * bytes, waits for the record they announce, until the peer goes): either
+   * way the handshake fails and nothing was ever a command. */
+  for (int i = 0; i < 20 && p.b.hs_status == 1; i++)
+    uv_run(&p.loop, UV_RUN_NOWAIT);
+  if (p.b.hs_status == 1)
+    ftp_chan_close(p.a.ch, end_closed);
   run_until(&p, b_hs_done);
   ck_assert(p.b.hs_status == FTP_E_TLS || p.b.hs_status == UV_EOF);
   ck_assert_int_eq(ftp_buf_len(&p.b.got), 0);

@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "replycodes.h"
 
 /* An assertion for hot loops: Check's ck_assert_* report every passing

@@ -23,7 +23,7 @@
 #include "conf.h"
 #include "conf_int.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 
 #define S FTP_CONF_SERVER
 #define C FTP_CONF_CLIENT

@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <linux/limits.h> /* PATH_MAX, NAME_MAX: <limits.h> is common/limits.h here */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -15,7 +15,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
-#include <linux/limits.h> /* PATH_MAX: <limits.h> is common/limits.h here */
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@
 #include "buf.h"
 #include "err.h"
 #include "fs.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "listfmt.h"
 
 #define NOW ((time_t)1700000000)      /* 2023-11-14 22:13:20 UTC */

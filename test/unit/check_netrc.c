@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "ftp_limits.h"
 #include "netrc.h"
 
 #define NA ((const char *)1) /* NULL expected */

@@ -13,7 +13,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "limits.h"
+#include "ftp_limits.h"
 #include "reply.h"
 
 /* An assertion for hot loops: Check's ck_assert_* report every passing

@@ -7,7 +7,6 @@
 #ifndef TEST_TLS_FIXTURE_H
 #define TEST_TLS_FIXTURE_H
 
-#include <limits.h>
 
 struct tls_fixture {
   char dir[256];

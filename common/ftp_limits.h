@@ -1,12 +1,12 @@
 /*
- * limits.h: every hard cap of the project in one place.
+ * ftp_limits.h: every hard cap of the project in one place.
  *
  * Input from the network or from a member file is bounded by one of these
  * numbers at the moment it is read, never later.  A value that exceeds its cap
  * is refused with a clear error; nothing is silently truncated.
  */
-#ifndef FTP_LIMITS_H
-#define FTP_LIMITS_H
+#ifndef FTP_FTP_LIMITS_H
+#define FTP_FTP_LIMITS_H
 
 /* A control line (verb, argument, CRLF).  RFC 959 sets no limit; 4 KiB holds
  * any real path command while a 10 KiB line is refused as a whole. */
