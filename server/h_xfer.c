@@ -381,18 +381,14 @@ static void upload_check_after(struct ftpd_job *job) {
 static void upload_open_work(struct ftpd_job *job) {
   const struct ftp_fs *fs = &job->s->fs;
   int64_t rest = (int64_t)job->st.st_size;
-  int flags = O_WRONLY | O_CREAT;
+  int append = job->flags == XFER_APPE && rest == 0;
   uv_fs_t req;
   int fd = -1;
 
-  if (job->flags == XFER_APPE && rest == 0)
-    flags |= O_APPEND;
-  else if (rest == 0)
-    flags |= O_TRUNC;
-  job->result = ftp_fs_open(fs, job->arg, flags, &fd);
+  job->result = ftp_fs_open(fs, job->arg, O_WRONLY | O_CREAT | (append ? O_APPEND : 0), &fd);
   job->fd = fd;
-  if (job->result == 0 && rest > 0) {
-    /* REST n then STOR: the first n bytes are kept, the rest replaced. */
+  if (job->result == 0 && !append) {
+    /* STOR replaces the file; after REST n the first n bytes are kept. */
     job->result = uv_fs_ftruncate(NULL, &req, fd, rest, NULL);
     uv_fs_req_cleanup(&req);
   }
