@@ -226,8 +226,10 @@ def run_tests(args, build, tmp, keep):
     for kind, items in (("FAIL", result.failures), ("ERROR", result.errors)):
         for test, tb in items:
             print(f"\n{'=' * 70}\n{kind}: {test.id()}\n{'-' * 70}\n{tb}")
-    if leaked:
+    if leaked and not status:
         print(f"\nrun.py: tests left processes running (stopped now): {leaked}")
+    elif leaked:
+        print(f"\nrun.py: stopped {leaked}")
     elapsed = time.monotonic() - t0
     print(f"\nrun.py: {result.testsRun} run, {result.passed} ok, "
           f"{len(result.failures) + len(result.unexpectedSuccesses)} failed, "
