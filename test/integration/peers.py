@@ -37,7 +37,6 @@ the short version:
 import os
 import socket
 import time
-from pathlib import Path
 
 import ftptest
 
