@@ -200,24 +200,22 @@ static void stat_list_work(struct ftpd_job *job) {
 
 static void stat_list_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  struct ftp_buf *out = &job->out;
-  size_t n = ftp_buf_len(out);
+  unsigned char *p = (unsigned char *)ftp_buf_ptr(&job->out);
+  size_t n = ftp_buf_len(&job->out), i, o = 0;
 
   if (job->result != 0) {
     ftpd_reply_err(s, job->result, job->arg);
-  } else {
-    /* The listing's CRLFs become the reply's line breaks. */
-    unsigned char *p = (unsigned char *)ftp_buf_ptr(out);
-    size_t i;
-    for (i = 0; p != NULL && i < n; i++)
-      if (p[i] == '\r')
-        p[i] = ' ';
-    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == ' '))
-      n--;
-    ftpd_reply(s, FTP_R_FILE_STATUS, "Status of %s:\n%.*s%sEnd of status",
-               job->arg, (int)n, p != NULL ? (const char *)p : "",
-               n > 0 ? "\n" : "");
+    ftpd_command_done(s);
+    return;
   }
+  /* The listing's CRLFs become the reply's line breaks. */
+  for (i = 0; i < n; i++)
+    if (p[i] != '\r')
+      p[o++] = p[i];
+  while (o > 0 && p[o - 1] == '\n')
+    o--;
+  ftpd_reply(s, FTP_R_FILE_STATUS, "Status of %s:\n%.*s%sEnd of status", job->arg,
+             (int)o, o > 0 ? (const char *)p : "", o > 0 ? "\n" : "");
   ftpd_command_done(s);
 }
 
