@@ -12,6 +12,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -33,10 +35,10 @@ enum dc_state {
 
 /* Write-queue marks for the senders: keep about a megabyte in flight, which
  * fills a loopback socket and any real path's bandwidth-delay product. */
-#define QUEUE_HIGH (1024 * 1024)
-#define QUEUE_LOW (512 * 1024)
+#define QUEUE_HIGH (2 * 1024 * 1024)
+#define QUEUE_LOW (1024 * 1024)
 
-/* sendfile pieces: large, the socket's own buffer limits each call. */
+/* One sendfile run on the thread pool sends at most this much. */
 #define SENDFILE_CHUNK (64 * 1024 * 1024)
 
 /* TYPE A input is read into a scratch buffer and converted into the file
@@ -78,14 +80,19 @@ struct ftp_dataconn {
   uint64_t bytes;
   unsigned char *blk[2];
   size_t fill[2];
-  int cur;                /* receiving: the block being filled */
+  int cur;                /* the block being filled (recv) or sent next (send) */
   int writing;            /* receiving: the block being written, or -1 */
+  int reading;            /* sending: the block being read, or -1 */
+  int read_eof;           /* sending: the file is read to its end */
   int paused;             /* receiving: both blocks busy */
   int end_status;         /* receiving: how the stream ended, 1 while open */
   int file_err;
   unsigned char *convbuf; /* sending TYPE A: converted block */
   struct ftp_buf mem;     /* sending a listing */
   uv_fs_t freq;
+  uv_work_t sfwork;       /* sendfile run on the thread pool */
+  size_t sf_sent;
+  int sf_status;
   int fs_busy;
 
   /* sendfile in clear */
@@ -132,6 +139,7 @@ static int dc_new(const struct ftp_dataconn_opts *opts, struct ftp_dataconn **ou
   dc->sock_dup = -1;
   dc->fd = -1;
   dc->writing = -1;
+  dc->reading = -1;
   dc->end_status = 1;
   ftp_buf_init(&dc->mem, FTP_LISTING_MAX);
   uv_timer_init(dc->loop, &dc->timer);
@@ -485,8 +493,6 @@ static void finish(struct ftp_dataconn *dc, int status) {
 
 /* --- sending a file or a buffer ------------------------------------------- */
 
-static void file_read_next(struct ftp_dataconn *dc);
-
 static void sent_cb(struct ftp_chan *ch, int status) {
   struct ftp_dataconn *dc = ftp_chan_data(ch);
 
@@ -500,6 +506,75 @@ static void end_send(struct ftp_dataconn *dc) {
     finish(dc, r);
 }
 
+/*
+ * Reading ahead: two blocks.  While the loop encrypts and queues one, the
+ * thread pool reads the next into the other, so the file and the socket
+ * work at the same time and the loop never waits for the disk.
+ */
+static void file_read_cb(uv_fs_t *req);
+
+static void file_read_start(struct ftp_dataconn *dc, int i) {
+  uv_buf_t b = uv_buf_init((char *)dc->blk[i], FTP_DATA_BLOCK);
+  int r = uv_fs_read(dc->loop, &dc->freq, dc->fd, &b, 1, dc->off, file_read_cb);
+
+  if (r != 0) {
+    finish(dc, r);
+    return;
+  }
+  dc->reading = i;
+  dc->fs_busy++;
+}
+
+static void read_ahead(struct ftp_dataconn *dc) {
+  if (dc->reading != -1 || dc->read_eof || dc->state != DC_XFER)
+    return;
+  if (dc->fill[dc->cur] == 0)
+    file_read_start(dc, dc->cur);
+  else if (dc->fill[dc->cur ^ 1] == 0)
+    file_read_start(dc, dc->cur ^ 1);
+}
+
+static void send_drained(struct ftp_chan *ch, int status);
+
+/* Queue the blocks that are ready, in order, while the socket keeps up. */
+static void send_blocks(struct ftp_dataconn *dc) {
+  unsigned char cr;
+  int r;
+
+  while (dc->state == DC_XFER && dc->fill[dc->cur] > 0) {
+    const unsigned char *p = dc->blk[dc->cur];
+    size_t len = dc->fill[dc->cur];
+
+    if (ftp_chan_queued(dc->ch) >= QUEUE_HIGH) {
+      ftp_chan_on_drain(dc->ch, QUEUE_LOW, send_drained);
+      return;
+    }
+    if (dc->ascii) {
+      size_t used = 0;
+      len = ftp_ascii_to_net(&dc->conv, p, len, dc->convbuf,
+                             FTP_ASCII_OUT_MAX(FTP_DATA_BLOCK), &used);
+      p = dc->convbuf;
+    }
+    if ((r = ftp_chan_write(dc->ch, p, len)) != 0) {
+      finish(dc, r);
+      return;
+    }
+    dc->fill[dc->cur] = 0;
+    dc->cur ^= 1;
+    read_ahead(dc);
+  }
+  if (dc->state != DC_XFER || !dc->read_eof || dc->reading != -1 ||
+      dc->fill[0] != 0 || dc->fill[1] != 0)
+    return;
+  /* TYPE A: a CR that ended the file was not half of a CRLF. */
+  if (dc->ascii && ftp_ascii_flush(&dc->conv, &cr, 1) == 1 &&
+      (r = ftp_chan_write(dc->ch, &cr, 1)) != 0) {
+    finish(dc, r);
+    return;
+  }
+  end_send(dc);
+}
+
 static void send_drained(struct ftp_chan *ch, int status) {
   struct ftp_dataconn *dc = ftp_chan_data(ch);
 
@@ -508,18 +583,17 @@ static void send_drained(struct ftp_chan *ch, int status) {
   if (status != 0)
     finish(dc, status);
   else
-    file_read_next(dc);
+    send_blocks(dc);
 }
 
 static void file_read_cb(uv_fs_t *req) {
   struct ftp_dataconn *dc = DC_OF(req, freq);
   ssize_t n = req->result;
-  const unsigned char *p = dc->blk[0];
-  size_t len;
-  int r;
+  int i = dc->reading;
 
   uv_fs_req_cleanup(req);
   dc->fs_busy--;
+  dc->reading = -1;
   if (dc->freed) {
     maybe_release(dc);
     return;
@@ -532,51 +606,28 @@ static void file_read_cb(uv_fs_t *req) {
     return;
   }
   if (n == 0) {
-    unsigned char cr;
-    /* TYPE A: a CR that ended the file was not half of a CRLF. */
-    if (dc->ascii && ftp_ascii_flush(&dc->conv, &cr, 1) == 1 &&
-        (r = ftp_chan_write(dc->ch, &cr, 1)) != 0) {
-      finish(dc, r);
-      return;
-    }
-    end_send(dc);
-    return;
+    dc->read_eof = 1;
+  } else {
+    dc->fill[i] = (size_t)n;
+    dc->off += n;
+    progress(dc, (size_t)n);
+    read_ahead(dc);
   }
-  dc->off += n;
-  progress(dc, (size_t)n);
-  len = (size_t)n;
-  if (dc->ascii) {
-    size_t used = 0;
-    len = ftp_ascii_to_net(&dc->conv, p, (size_t)n, dc->convbuf,
-                           FTP_ASCII_OUT_MAX(FTP_DATA_BLOCK), &used);
-    p = dc->convbuf;
-  }
-  if ((r = ftp_chan_write(dc->ch, p, len)) != 0) {
-    finish(dc, r);
-    return;
-  }
-  if (ftp_chan_queued(dc->ch) >= QUEUE_HIGH)
-    ftp_chan_on_drain(dc->ch, QUEUE_LOW, send_drained);
-  else
-    file_read_next(dc);
+  send_blocks(dc);
 }
 
-static void file_read_next(struct ftp_dataconn *dc) {
-  uv_buf_t b = uv_buf_init((char *)dc->blk[0], FTP_DATA_BLOCK);
-  int r;
+/*
+ * In clear, the kernel moves the file to the socket: sendfile(2), run on
+ * libuv's thread pool (uv_queue_work) because reading a file that is not in
+ * the page cache blocks.  Not uv_fs_sendfile: libuv 1.44 tries
+ * copy_file_range first, which refuses a socket with EINVAL, and then falls
+ * back to a read/write emulation in 40 KiB pieces.  The socket is
+ * non-blocking: a run sends until the socket is full (EAGAIN), then we wait
+ * for room with a poll handle on a duplicate of its descriptor, because the
+ * uv_tcp_t's own watcher cannot serve a second purpose.
+ */
+#define SF_EOF 1
 
-  r = uv_fs_read(dc->loop, &dc->freq, dc->fd, &b, 1, dc->off, file_read_cb);
-  if (r != 0) {
-    finish(dc, r);
-    return;
-  }
-  dc->fs_busy++;
-}
-
-/* In clear, the kernel moves the file to the socket (sendfile).  The
- * socket is non-blocking: each call sends what fits, then we wait for room
- * with a poll handle on a duplicate of its descriptor, because the
- * uv_tcp_t's own watcher cannot serve a second purpose. */
 static void sendfile_next(struct ftp_dataconn *dc);
 
 static void writable_cb(uv_poll_t *p, int status, int events) {
@@ -592,11 +643,32 @@ static void writable_cb(uv_poll_t *p, int status, int events) {
     sendfile_next(dc);
 }
 
-static void sendfile_cb(uv_fs_t *req) {
-  struct ftp_dataconn *dc = DC_OF(req, freq);
-  ssize_t n = req->result;
+/* Thread pool: send until the socket is full, the file ends, or one run's
+ * budget is spent (so other work in the pool gets its turn). */
+static void sendfile_work(uv_work_t *w) {
+  struct ftp_dataconn *dc = DC_OF(w, sfwork);
+  off_t off = (off_t)dc->off;
+  size_t total = 0;
 
-  uv_fs_req_cleanup(req);
+  dc->sf_status = 0;
+  while (total < SENDFILE_CHUNK) {
+    ssize_t n = sendfile(dc->sock_dup, dc->fd, &off, SENDFILE_CHUNK - total);
+    if (n > 0) {
+      total += (size_t)n;
+    } else if (n == 0) {
+      dc->sf_status = SF_EOF;
+      break;
+    } else if (errno != EINTR) {
+      dc->sf_status = uv_translate_sys_error(errno);
+      break;
+    }
+  }
+  dc->sf_sent = total;
+}
+
+static void sendfile_after(uv_work_t *w, int status) {
+  struct ftp_dataconn *dc = DC_OF(w, sfwork);
+
   dc->fs_busy--;
   if (dc->freed) {
     maybe_release(dc);
@@ -604,29 +676,27 @@ static void sendfile_cb(uv_fs_t *req) {
   }
   if (dc->state != DC_XFER)
     return;
-  if (n > 0) {
-    dc->off += n;
-    progress(dc, (size_t)n);
-    if (n == SENDFILE_CHUNK)
-      sendfile_next(dc);
-    else
-      uv_poll_start(&dc->poll, UV_WRITABLE, writable_cb);
+  if (status != 0) {
+    finish(dc, status);
     return;
   }
-  if (n == 0) {
+  if (dc->sf_sent > 0) {
+    dc->off += (int64_t)dc->sf_sent;
+    progress(dc, dc->sf_sent);
+  }
+  if (dc->sf_status == SF_EOF)
     end_send(dc);
-    return;
-  }
-  if (n == UV_EAGAIN) {
+  else if (dc->sf_status == UV_EAGAIN)
     uv_poll_start(&dc->poll, UV_WRITABLE, writable_cb);
-    return;
-  }
-  finish(dc, (int)n);
+  else if (dc->sf_status == 0)
+    sendfile_next(dc);
+  else
+    finish(dc, dc->sf_status);
 }
 
 static void sendfile_next(struct ftp_dataconn *dc) {
-  int r = uv_fs_sendfile(dc->loop, &dc->freq, dc->sock_dup, dc->fd, dc->off,
-                         SENDFILE_CHUNK, sendfile_cb);
+  int r = uv_queue_work(dc->loop, &dc->sfwork, sendfile_work, sendfile_after);
+
   if (r != 0) {
     finish(dc, r);
     return;
@@ -669,13 +739,14 @@ int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
     return 0;
   }
   dc->blk[0] = malloc(FTP_DATA_BLOCK);
+  dc->blk[1] = malloc(FTP_DATA_BLOCK);
   if (ascii)
     dc->convbuf = malloc(FTP_ASCII_OUT_MAX(FTP_DATA_BLOCK));
-  if (dc->blk[0] == NULL || (ascii && dc->convbuf == NULL)) {
+  if (dc->blk[0] == NULL || dc->blk[1] == NULL || (ascii && dc->convbuf == NULL)) {
     finish(dc, FTP_E_NOMEM);
     return 0;
   }
-  file_read_next(dc);
+  read_ahead(dc);
   return 0;
 }
 

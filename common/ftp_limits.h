@@ -46,8 +46,8 @@
 
 /* The data path: one file read or write, and the ceiling on ciphertext or
  * cleartext queued for the socket before the pump waits for it to drain. */
-#define FTP_DATA_BLOCK (256 * 1024)
-#define FTP_DATA_QUEUE_MAX (1024 * 1024)
+#define FTP_DATA_BLOCK (1024 * 1024)
+#define FTP_DATA_QUEUE_MAX (4 * 1024 * 1024)
 
 /* A directory listing generated in memory before it is sent. */
 #define FTP_LISTING_MAX (256 * 1024 * 1024)
