@@ -114,6 +114,9 @@ WRAP_conf := -Wl,--wrap=malloc -Wl,--wrap=realloc
 deps:
 	@sh test/tools/deps.sh
 
+# Suites that read files of the source tree (man pages) find them here.
+export FTP_SRCDIR := $(CURDIR)
+
 # Every suite runs even when one fails, so one run shows every failure.
 check-unit: all $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
@@ -127,6 +130,7 @@ check-san:
 	$(MAKE) SAN=address,undefined check-unit check-integration
 
 check: deps
+	$(MAKE) lint
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-integration
