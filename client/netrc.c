@@ -13,13 +13,11 @@
 #include <uv.h>
 
 #include "err.h"
+#include "file.h"
 #include "ftp_limits.h"
 
 /* The longest token: a password is the longest thing a netrc holds. */
 #define FTP_NETRC_TOKEN_MAX FTP_PASS_MAX
-
-/* File reads go in pieces of this size. */
-#define FTP_NETRC_READ_CHUNK (64 * 1024)
 
 struct lexer {
   const char *p;
@@ -378,81 +376,6 @@ int ftp_netrc_parse(const char *text, size_t len, const char *host,
   return scan(NULL, text, len, host, login_or_null, out, msg, &saw_password);
 }
 
-/*
- * Read the regular file at path into b, whose maximum is the size limit.
- * The same thin wrapper as the USERFILE's (server/users.c); a private loop
- * because libuv's fs calls need one even when they run synchronously.
- */
-static int read_file(const char *path, struct ftp_buf *b, uv_stat_t *st) {
-  uv_loop_t loop;
-  uv_fs_t req;
-  uv_buf_t ub;
-  unsigned char *dst;
-  char probe;
-  uv_file fd = -1;
-  size_t want;
-  int r;
-
-  if ((r = uv_loop_init(&loop)) != 0)
-    return r;
-  /* O_NONBLOCK: a FIFO in place of the file must not hang the client; the
-   * S_ISREG check refuses it just after. */
-  r = uv_fs_open(&loop, &req, path,
-                 O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, NULL);
-  uv_fs_req_cleanup(&req);
-  if (r < 0)
-    goto out;
-  fd = r;
-  r = uv_fs_fstat(&loop, &req, fd, NULL);
-  if (r == 0)
-    *st = req.statbuf;
-  uv_fs_req_cleanup(&req);
-  if (r != 0)
-    goto out;
-  if (!S_ISREG(st->st_mode)) {
-    r = FTP_E_REFUSED;
-    goto out;
-  }
-  if (st->st_size > ftp_buf_max(b)) {
-    r = FTP_E_TOOBIG;
-    goto out;
-  }
-  for (;;) {
-    want = ftp_buf_room(b);
-    if (want == 0) {
-      /* Full: the file grew since fstat; one more byte means too large. */
-      ub = uv_buf_init(&probe, 1);
-    } else {
-      if (want > FTP_NETRC_READ_CHUNK)
-        want = FTP_NETRC_READ_CHUNK;
-      if ((r = ftp_buf_reserve(b, want, &dst)) != 0)
-        goto out;
-      ub = uv_buf_init((char *)dst, (unsigned int)want);
-    }
-    r = uv_fs_read(&loop, &req, fd, &ub, 1, -1, NULL);
-    uv_fs_req_cleanup(&req);
-    if (r == UV_EINTR)
-      continue;
-    if (r < 0)
-      goto out;
-    if (r == 0)
-      break;
-    if (want == 0) {
-      r = FTP_E_TOOBIG;
-      goto out;
-    }
-    ftp_buf_commit(b, (size_t)r);
-  }
-  r = 0;
-out:
-  if (fd >= 0) {
-    uv_fs_close(&loop, &req, fd, NULL);
-    uv_fs_req_cleanup(&req);
-  }
-  uv_loop_close(&loop);
-  return r;
-}
-
 int ftp_netrc_load(const char *path, const char *host,
                    const char *login_or_null, struct ftp_netrc_entry *out,
                    struct ftp_buf *msg) {
@@ -465,7 +388,7 @@ int ftp_netrc_load(const char *path, const char *host,
   memset(out, 0, sizeof(*out));
   ftp_buf_init(&b, FTP_NETRC_MAX);
   ftp_buf_set_secret(&b);
-  if ((r = read_file(path, &b, &st)) != 0) {
+  if ((r = ftp_file_read(path, &b, &st)) != 0) {
     if (msg == NULL || r == UV_ENOENT)
       goto out;
     if (r == FTP_E_TOOBIG)

@@ -3,10 +3,9 @@
  * part of the conf module that does I/O; the parser (conf.c) works on the
  * buffer read here.
  *
- * libuv does the file I/O, as everywhere in the project, synchronously (no
- * callback) on a private loop: configuration is read once at start-up,
- * before the program's own loop exists, and a private loop keeps this call
- * free of any caller state.
+ * The member is read whole by ftp_file_read (common/file.c): through
+ * libuv, synchronously, on a private loop, since configuration is read
+ * before the program's own loop exists.
  */
 #include "conf.h"
 
@@ -18,6 +17,7 @@
 #include <uv.h>
 
 #include "err.h"
+#include "file.h"
 #include "ftp_limits.h"
 
 #define SYSTEM_MEMBER "/etc/ftp.data"
@@ -32,112 +32,31 @@ static void file_diag(ftp_conf_diag_fn *diag, void *arg, const char *path,
   diag(arg, FTP_CONF_ERROR, line);
 }
 
-/* Read the whole regular file fd into *text (malloc'ed), refusing more
- * than FTP_CONF_MEMBER_MAX bytes even if the file grows while read. */
-static int read_all(uv_loop_t *loop, uv_file fd, size_t hint, char **text,
-                    size_t *len) {
-  uv_fs_t req;
-  uv_buf_t b;
-  size_t cap = hint + 1, n = 0;
-  char *p = NULL, *np;
-  int r;
-
-  for (;;) {
-    if (p == NULL || n == cap) {
-      if (p != NULL)
-        cap = cap > FTP_CONF_MEMBER_MAX / 2 ? FTP_CONF_MEMBER_MAX + 1 : cap * 2;
-      if ((np = realloc(p, cap)) == NULL) {
-        r = FTP_E_NOMEM;
-        break;
-      }
-      p = np;
-    }
-    b = uv_buf_init(p + n, (unsigned)(cap - n));
-    r = uv_fs_read(loop, &req, fd, &b, 1, -1, NULL);
-    uv_fs_req_cleanup(&req);
-    if (r <= 0)
-      break;
-    n += (size_t)r;
-    if (n > FTP_CONF_MEMBER_MAX) {
-      r = FTP_E_TOOBIG;
-      break;
-    }
-  }
-  if (r < 0) {
-    free(p);
-    return r;
-  }
-  *text = p;
-  *len = n;
-  return 0;
-}
-
 int ftp_conf_load(struct ftp_conf *c, const char *path, ftp_conf_diag_fn *diag,
                   void *arg) {
+  struct ftp_buf text;
   char msg[64];
-  uv_loop_t loop;
-  uv_fs_t req;
-  uv_file fd = -1;
-  char *text = NULL;
-  size_t len = 0, size;
   int r;
 
-  if ((r = uv_loop_init(&loop)) != 0) {
-    file_diag(diag, arg, path, uv_strerror(r));
-    return r;
-  }
-  /* O_NONBLOCK: opening a FIFO must not hang start-up; the type check
-   * below then refuses it. */
-  r = uv_fs_open(&loop, &req, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, NULL);
-  uv_fs_req_cleanup(&req);
-  if (r < 0) {
-    file_diag(diag, arg, path, uv_strerror(r));
-    goto out;
-  }
-  fd = r;
-  r = uv_fs_fstat(&loop, &req, fd, NULL);
-  size = r == 0 ? (size_t)req.statbuf.st_size : 0;
-  if (r == 0 && !S_ISREG(req.statbuf.st_mode))
-    r = FTP_E_BAD_ARG;
-  uv_fs_req_cleanup(&req);
-  if (r == FTP_E_BAD_ARG) {
-    file_diag(diag, arg, path, "not a regular file");
-    r = FTP_E_CONF;
-    goto out;
-  }
-  if (r < 0) {
-    file_diag(diag, arg, path, uv_strerror(r));
-    goto out;
-  }
-  if (size > FTP_CONF_MEMBER_MAX)
-    r = FTP_E_TOOBIG;
-  else
-    r = read_all(&loop, fd, size, &text, &len);
+  ftp_buf_init(&text, FTP_CONF_MEMBER_MAX);
+  /* Security: ANONYMOUS user/password puts a password in the member. */
+  ftp_buf_set_secret(&text);
+  r = ftp_file_read(path, &text, NULL);
   if (r == FTP_E_TOOBIG) {
     snprintf(msg, sizeof(msg), "member is larger than %d bytes",
              FTP_CONF_MEMBER_MAX);
     file_diag(diag, arg, path, msg);
     r = FTP_E_CONF;
-    goto out;
+  } else if (r == FTP_E_REFUSED) {
+    file_diag(diag, arg, path, "not a regular file");
+    r = FTP_E_CONF;
+  } else if (r != 0 && r != FTP_E_NOMEM) {
+    file_diag(diag, arg, path, uv_strerror(r));
+  } else if (r == 0) {
+    r = ftp_conf_parse(c, path, ftp_buf_len(&text) == 0 ? "" : (const char *)ftp_buf_ptr(&text),
+                       ftp_buf_len(&text), diag, arg);
   }
-  if (r < 0) {
-    if (r != FTP_E_NOMEM)
-      file_diag(diag, arg, path, uv_strerror(r));
-    goto out;
-  }
-  r = ftp_conf_parse(c, path, text, len, diag, arg);
-
-out:
-  if (fd >= 0) {
-    uv_fs_close(&loop, &req, fd, NULL);
-    uv_fs_req_cleanup(&req);
-  }
-  if (text != NULL) {
-    /* Security: ANONYMOUS user/password puts a password in the member. */
-    explicit_bzero(text, len);
-    free(text);
-  }
-  uv_loop_close(&loop);
+  ftp_buf_free(&text);
   return r;
 }
 

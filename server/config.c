@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "err.h"
+#include "file.h"
 #include "ftp_limits.h"
 #include "log.h"
 
@@ -28,41 +29,30 @@ static void users_diag(void *arg, const char *msg) {
 }
 
 /*
- * Read a small text file (BANNER, LOGINMSG) through libuv, synchronously:
- * it happens at start-up and on SIGHUP, before any session uses it.
- * At most FTP_MSG_LINES_MAX lines are kept, as z/OS does.
+ * BANNER and LOGINMSG texts, read whole at start-up and on SIGHUP, before
+ * any session uses them.  At most FTP_MSG_LINES_MAX lines are kept, as
+ * z/OS does; CRs and NULs, which would break a reply, become blanks.
  */
 static int read_message(const char *path, char **out) {
-  uv_loop_t loop;
-  uv_fs_t req;
-  uv_file fd = -1;
-  char *text = NULL;
-  size_t len = 0, lines = 0, i;
+  struct ftp_buf b;
+  size_t len, lines = 0, i;
+  char *text;
   int r;
 
   *out = NULL;
-  if ((r = uv_loop_init(&loop)) != 0)
-    return r;
-  r = uv_fs_open(&loop, &req, path, O_RDONLY | O_CLOEXEC, 0, NULL);
-  uv_fs_req_cleanup(&req);
-  if (r < 0)
-    goto out;
-  fd = r;
-  if ((text = malloc(FTP_MSG_FILE_MAX + 1)) == NULL) {
-    r = FTP_E_NOMEM;
-    goto out;
+  ftp_buf_init(&b, FTP_MSG_FILE_MAX);
+  if ((r = ftp_file_read(path, &b, NULL)) != 0) {
+    ftp_buf_free(&b);
+    return r == FTP_E_REFUSED ? UV_EINVAL : r;
   }
-  while (len < FTP_MSG_FILE_MAX) {
-    uv_buf_t b = uv_buf_init(text + len, (unsigned)(FTP_MSG_FILE_MAX - len));
-    r = uv_fs_read(&loop, &req, fd, &b, 1, -1, NULL);
-    uv_fs_req_cleanup(&req);
-    if (r < 0)
-      goto out;
-    if (r == 0)
-      break;
-    len += (size_t)r;
+  len = ftp_buf_len(&b);
+  if ((text = malloc(len + 1)) == NULL) {
+    ftp_buf_free(&b);
+    return FTP_E_NOMEM;
   }
-  /* Keep whole lines only, without CRs or NULs that could break replies. */
+  if (len > 0)
+    memcpy(text, ftp_buf_ptr(&b), len);
+  ftp_buf_free(&b);
   for (i = 0; i < len; i++) {
     if (text[i] == '\r' || text[i] == '\0')
       text[i] = ' ';
@@ -75,16 +65,7 @@ static int read_message(const char *path, char **out) {
     len--;
   text[len] = 0;
   *out = text;
-  text = NULL;
-  r = 0;
-out:
-  if (fd >= 0) {
-    uv_fs_close(&loop, &req, fd, NULL);
-    uv_fs_req_cleanup(&req);
-  }
-  free(text);
-  uv_loop_close(&loop);
-  return r;
+  return 0;
 }
 
 static int load_message(const struct ftp_conf *c, const char *keyword,

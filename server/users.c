@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "file.h"
 
 /* A hostile or binary file could produce an error per line; past this many
  * the parser stops, so that the log is not flooded. */
@@ -34,9 +35,6 @@
 #else
 #define PASSWORD_MAX (CRYPT_MAX_PASSPHRASE_SIZE - 1)
 #endif
-
-/* File reads go in pieces of this size. */
-#define FTP_USERS_READ_CHUNK (64 * 1024)
 
 struct ftp_users {
   atomic_long refs;
@@ -596,90 +594,6 @@ out:
   return r;
 }
 
-/*
- * Read the regular file at path into b, whose maximum is the size limit.
- * *why gets a message for the failures that have no libuv message of their
- * own.  Why a private loop: libuv's fs calls need one even when they run
- * synchronously (NULL callback), and a loop of our own keeps this function
- * usable before the server's loop exists and from any thread.
- */
-static int read_file(const char *path, struct ftp_buf *b, uv_stat_t *st,
-                     const char **why) {
-  uv_loop_t loop;
-  uv_fs_t req;
-  uv_buf_t ub;
-  unsigned char *dst;
-  char probe;
-  uv_file fd = -1;
-  size_t want;
-  int r;
-
-  *why = NULL;
-  if ((r = uv_loop_init(&loop)) != 0)
-    return r;
-  /* Security: O_NONBLOCK so that a FIFO put in place of the file cannot
-   * block the server in open(); the S_ISREG check refuses it just after.
-   * On a regular file O_NONBLOCK changes nothing. */
-  r = uv_fs_open(&loop, &req, path,
-                 O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0, NULL);
-  uv_fs_req_cleanup(&req);
-  if (r < 0)
-    goto out;
-  fd = r;
-  r = uv_fs_fstat(&loop, &req, fd, NULL);
-  if (r == 0)
-    *st = req.statbuf;
-  uv_fs_req_cleanup(&req);
-  if (r != 0)
-    goto out;
-  if (!S_ISREG(st->st_mode)) {
-    *why = "not a regular file";
-    r = FTP_E_REFUSED;
-    goto out;
-  }
-  if (st->st_size > ftp_buf_max(b)) {
-    *why = "file too large";
-    r = FTP_E_TOOBIG;
-    goto out;
-  }
-  for (;;) {
-    want = ftp_buf_room(b);
-    if (want == 0) {
-      /* Full: the file grew since fstat; one more byte means too large. */
-      ub = uv_buf_init(&probe, 1);
-    } else {
-      if (want > FTP_USERS_READ_CHUNK)
-        want = FTP_USERS_READ_CHUNK;
-      if ((r = ftp_buf_reserve(b, want, &dst)) != 0)
-        goto out;
-      ub = uv_buf_init((char *)dst, (unsigned int)want);
-    }
-    r = uv_fs_read(&loop, &req, fd, &ub, 1, -1, NULL);
-    uv_fs_req_cleanup(&req);
-    if (r == UV_EINTR)
-      continue;
-    if (r < 0)
-      goto out;
-    if (r == 0)
-      break;
-    if (want == 0) {
-      *why = "file too large";
-      r = FTP_E_TOOBIG;
-      goto out;
-    }
-    ftp_buf_commit(b, (size_t)r);
-  }
-  r = 0;
-out:
-  if (fd >= 0) {
-    uv_fs_close(&loop, &req, fd, NULL);
-    uv_fs_req_cleanup(&req);
-  }
-  /* Nothing was started on the loop, so closing it cannot fail. */
-  uv_loop_close(&loop);
-  return r;
-}
-
 static void load_report(ftp_users_diag_cb *diag, void *arg, const char *path,
                         const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -705,7 +619,6 @@ int ftp_users_load(const char *path, ftp_users_diag_cb *diag, void *arg,
                    struct ftp_users **out) {
   struct ftp_buf b;
   uv_stat_t st;
-  const char *why;
   const char *text;
   uid_t euid;
   int r;
@@ -714,13 +627,13 @@ int ftp_users_load(const char *path, ftp_users_diag_cb *diag, void *arg,
   ftp_buf_init(&b, FTP_USERFILE_MAX);
   /* The hashes are worth wiping, and so is the copy they arrive in. */
   ftp_buf_set_secret(&b);
-  if ((r = read_file(path, &b, &st, &why)) != 0) {
+  if ((r = ftp_file_read(path, &b, &st)) != 0) {
     if (r == FTP_E_TOOBIG)
       load_report(diag, arg, path, "USERFILE larger than %d bytes",
                   FTP_USERFILE_MAX);
     else
       load_report(diag, arg, path, "cannot read USERFILE: %s",
-                  why != NULL ? why : ftp_strerror(r));
+                  r == FTP_E_REFUSED ? "not a regular file" : ftp_strerror(r));
     goto out;
   }
   /* Security: whoever can write the USERFILE can add a user with any home
