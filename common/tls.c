@@ -57,10 +57,16 @@ static int load_keyring(struct ftp_tls_ctx *ctx, const struct ftp_tls_config *cf
   const char *key = cfg->key_file != NULL ? cfg->key_file : cfg->keyring;
   int g;
 
-  if (looks_like_pkcs12(cfg->keyring))
+  if (looks_like_pkcs12(cfg->keyring)) {
+    /* A PKCS#12 file is usually encrypted: its password comes from the
+     * environment, never from the member; without one, try none and "". */
+    const char *pass = getenv("FTP_KEYRING_PASSWORD");
     g = gnutls_certificate_set_x509_simple_pkcs12_file(
-        ctx->cred, cfg->keyring, GNUTLS_X509_FMT_DER, NULL);
-  else
+        ctx->cred, cfg->keyring, GNUTLS_X509_FMT_DER, pass);
+    if (g < 0 && pass == NULL)
+      g = gnutls_certificate_set_x509_simple_pkcs12_file(
+          ctx->cred, cfg->keyring, GNUTLS_X509_FMT_DER, "");
+  } else
     g = gnutls_certificate_set_x509_key_file2(ctx->cred, cfg->keyring, key,
                                               GNUTLS_X509_FMT_PEM, NULL, 0);
   if (g < 0) {

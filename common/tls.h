@@ -29,7 +29,9 @@ struct ftp_tls_resume;
 
 struct ftp_tls_config {
   int server;                   /* 1: ftpd, 0: ftp */
-  const char *keyring;          /* PEM (key and chain) or PKCS#12; may be NULL */
+  const char *keyring;          /* PEM (key and chain) or PKCS#12 (.p12/.pfx,
+                                 * password in $FTP_KEYRING_PASSWORD); may be
+                                 * NULL */
   const char *key_file;         /* client --key: private key apart from keyring */
   const char *cafile;           /* trusted CAs; NULL: system store (client) */
   const char *const *ciphers;   /* CIPHERSUITE names, preference order */
