@@ -260,10 +260,29 @@ static int blank(const char *p) {
   return *p == 0;
 }
 
+/* Security: an HTTP request sent to an FTP port is a browser redirected
+ * here (ALPACA, USENIX Security 2021): end the connection rather than
+ * answer it line by line. */
+static int is_http_method(const char *verb) {
+  static const char *const methods[] = {"GET", "POST", "HEAD", "PUT",
+                                        "OPTIONS", "CONNECT", "TRACE", "PATCH"};
+  size_t i;
+
+  for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+    if (strcmp(verb, methods[i]) == 0)
+      return 1;
+  return 0;
+}
+
 static void dispatch(struct ftpd_session *s, const char *verb, const char *arg) {
   const struct ftpd_cmd *cmd = ftpd_cmd_find(verb);
   struct ftp_verdict v;
 
+  if (cmd == NULL && s->login != LOGIN_DONE && is_http_method(verb)) {
+    slog_info(s, "HTTP request (%s) on the FTP port: connection closed", verb);
+    ftpd_session_close(s, "HTTP request");
+    return;
+  }
   if (cmd == NULL) {
     slog_debug(s, "-> %s (unknown)", verb);
     /* Never echo what the client sent (ALPACA reflection). */
