@@ -324,6 +324,9 @@ static void run_held(struct ftpd_session *s) {
   const char *arg = verb + strlen(verb) + 1;
 
   s->have_held = 0;
+  /* Any line is activity, also one answered at once (NOOP, a 500): the
+   * INACTIVE clock starts again. */
+  ftpd_session_touch(s);
   if (verb[0] == 0) {
     /* A bad line: its error code is stored as the argument. */
     ftpd_reply_err(s, atoi(arg), NULL);
