@@ -469,12 +469,18 @@ void handle_stou(struct ftpd_session *s, const char *arg) {
 
 /* --- listings ------------------------------------------------------------- */
 
+/* RFC 3659 7.9: MLSD and MLST send only the facts OPTS MLST selected. */
+static unsigned hidden_facts(const struct ftpd_session *s) {
+  return s->mlst_set ? FTP_LISTFMT_FACTS_ALL & ~s->mlst_facts : 0;
+}
+
 static void listing_work(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
   struct ftp_listfmt_opts o = {0};
 
   o.readonly = s->fs.readonly;
   o.listsubdir = s->conf->listsubdir;
+  o.hide_facts = hidden_facts(s);
   o.now = time(NULL);
   switch (job->kind) {
   case XFER_LIST:
@@ -529,6 +535,7 @@ static void mlst_work(struct ftpd_job *job) {
   struct ftp_listfmt_opts o = {0};
 
   o.readonly = s->fs.readonly;
+  o.hide_facts = hidden_facts(s);
   o.now = time(NULL);
   job->result = ftp_listfmt_mlst(&s->fs, job->arg, &o, &job->out);
 }
