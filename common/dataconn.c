@@ -10,8 +10,10 @@
  */
 #include "dataconn.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -91,6 +93,8 @@ struct ftp_dataconn {
   /* sendfile in clear */
   uv_poll_t poll;
   int sock_dup;
+  uv_work_t sfreq;        /* one sendfile(2) on the thread pool */
+  ssize_t sf_result;      /* its bytes sent, or an error */
 
   int open_handles;
   unsigned listener_open : 1;
@@ -576,7 +580,14 @@ static void file_read_next(struct ftp_dataconn *dc) {
 /* In clear, the kernel moves the file to the socket (sendfile).  The
  * socket is non-blocking: each call sends what fits, then we wait for room
  * with a poll handle on a duplicate of its descriptor, because the
- * uv_tcp_t's own watcher cannot serve a second purpose. */
+ * uv_tcp_t's own watcher cannot serve a second purpose.
+ * The call is sendfile(2), on the thread pool because reading the file may
+ * wait for the disk; not uv_fs_sendfile: libuv 1.44 tries copy_file_range
+ * first, which refuses a socket with EINVAL, and then falls back to a
+ * read/write loop that polls the socket until the whole chunk is sent.
+ * That loop holds a pool thread for as long as the peer makes it wait
+ * (forever, for a peer that stops reading) and reports no progress before
+ * it ends, so the stall timer fired on transfers that were moving. */
 static void sendfile_next(struct ftp_dataconn *dc);
 
 static void writable_cb(uv_poll_t *p, int status, int events) {
@@ -592,11 +603,18 @@ static void writable_cb(uv_poll_t *p, int status, int events) {
     sendfile_next(dc);
 }
 
-static void sendfile_cb(uv_fs_t *req) {
-  struct ftp_dataconn *dc = DC_OF(req, freq);
-  ssize_t n = req->result;
+static void sendfile_work(uv_work_t *req) {
+  struct ftp_dataconn *dc = DC_OF(req, sfreq);
+  off_t off = (off_t)dc->off;
+  ssize_t n = sendfile(dc->sock_dup, dc->fd, &off, SENDFILE_CHUNK);
 
-  uv_fs_req_cleanup(req);
+  dc->sf_result = n >= 0 ? n : uv_translate_sys_error(errno);
+}
+
+static void sendfile_cb(uv_work_t *req, int status) {
+  struct ftp_dataconn *dc = DC_OF(req, sfreq);
+  ssize_t n = status != 0 ? status : dc->sf_result;
+
   dc->fs_busy--;
   if (dc->freed) {
     maybe_release(dc);
@@ -625,8 +643,7 @@ static void sendfile_cb(uv_fs_t *req) {
 }
 
 static void sendfile_next(struct ftp_dataconn *dc) {
-  int r = uv_fs_sendfile(dc->loop, &dc->freq, dc->sock_dup, dc->fd, dc->off,
-                         SENDFILE_CHUNK, sendfile_cb);
+  int r = uv_queue_work(dc->loop, &dc->sfreq, sendfile_work, sendfile_cb);
   if (r != 0) {
     finish(dc, r);
     return;
