@@ -347,6 +347,7 @@ static void run_held(struct ftpd_session *s) {
 
 static void process(struct ftpd_session *s) {
   struct ftp_cmd cmd;
+  char code[16]; /* a bad line's error, held as its argument */
   int r;
 
   if (s->in_dispatch)
@@ -360,7 +361,6 @@ static void process(struct ftpd_session *s) {
       if (r == 0)
         break;
       if (r < 0) {
-        char code[16];
         snprintf(code, sizeof(code), "%d", r);
         memset(&cmd, 0, sizeof(cmd));
         cmd.arg = code;
