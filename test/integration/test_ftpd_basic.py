@@ -1174,7 +1174,8 @@ class Timers(ServerTest):
         while time.monotonic() - t0 < 3.5:
             got += s.recv(128 << 10)
             time.sleep(0.1)
-        self.assertFalse(pending(f), "the control connection got a reply mid-transfer: " + (f.getmultiline() if pending(f) else ""))
+        if pending(f):
+            self.fail(self.show(f"a reply during the transfer: {f.getmultiline()!r}"))
         got += read_all(s)
         s.close()
         self.assertCode(f.voidresp(), 226)
@@ -1208,14 +1209,15 @@ class Timers(ServerTest):
 
 class Passive(ServerTest):
     """PASSIVEDATAPORTS, PASSIVEADDRESS and PASSIVEDATACONN NOREDIRECT
-    (the default)."""
+    (the default); PORTCOMMAND REJECT: passive mode only."""
 
     @classmethod
     def setUpClass(cls):
         cls.hosts = hosts()
         cls.ports = ftptest.free_port_range(8)
         cls.srv = Ftpd("passive", hosts=cls.hosts,
-                       member={"PASSIVEDATAPORTS": cls.ports, "PASSIVEADDRESS": "203.0.113.10"})
+                       member={"PASSIVEDATAPORTS": cls.ports, "PASSIVEADDRESS": "203.0.113.10",
+                               "PORTCOMMAND": "REJECT"})
         cls.addClassCleanup(cls.srv.stop)
         cls.digest = ftptest.make_tree(cls.srv.home() / "pub", {"mid.bin": FILES["mid.bin"]})
         cls.srv.give(cls.srv.home() / "pub")
@@ -1264,6 +1266,19 @@ class Passive(ServerTest):
         if "::1" in self.hosts:
             self.assertEqual(reply(self.ftp("::1"), "PASV"),
                              "522 No IPv4 address available for PASV. Use EPSV.")
+
+    def test_portcommand_reject(self):
+        """FEAT follows the configuration: no EPRT when PORT and EPRT are
+        refused (504)."""
+        f = self.ftp("127.0.0.1")
+        feat = reply(f, "FEAT").splitlines()
+        self.assertNotIn(" EPRT", feat)
+        self.assertIn(" EPSV", feat)
+        for cmd in ("PORT 127,0,0,1,156,64", "EPRT |1|127.0.0.1|40000|"):
+            self.assertEqual(reply(f, cmd), "504 PORT and EPRT are disabled; use EPSV or PASV")
+        rc, out, err = curl_plain(self.srv, ["-P", "127.0.0.1", self.srv.url("pub/mid.bin"),
+                                             "-o", self.local() / "x"])
+        self.assertNotEqual(rc, 0, "curl active mode worked with PORTCOMMAND REJECT")
 
     def test_data_connection_theft(self):
         """A connection to the passive port from another address of the
