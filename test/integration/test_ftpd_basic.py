@@ -641,6 +641,10 @@ class Basic(ServerTest):
         self.assertCode(reply(f, "SIZE d"), 550, "SIZE of a directory")
         self.assertCode(reply(f, "MDTM missing"), 550)
         self.assertCode(reply(f, "MFMT 2020 a.txt"), 501)
+        for bad in ("20200230000000", "20210229000000", "20201301000000", "20200101240000"):
+            self.assertCode(reply(f, f"MFMT {bad} a.txt"), 501, f"MFMT {bad}")
+        self.assertEqual(reply(f, "MFMT 20200229120000 a.txt"), "213 Modify=20200229120000; a.txt")
+        self.assertEqual(reply(f, "MFMT 20200102030405 a.txt"), "213 Modify=20200102030405; a.txt")
         # Rename a file and a directory; RNFR is cancelled by anything else.
         self.assertCode(reply(f, "RNFR a.txt"), 350)
         self.assertCode(reply(f, "RNTO b.txt"), 250)
