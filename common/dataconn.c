@@ -10,6 +10,7 @@
  */
 #include "dataconn.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -1074,11 +1075,8 @@ void ftp_dataconn_abort(struct ftp_dataconn *dc) {
 static void handle_closed(uv_handle_t *h) {
   struct ftp_dataconn *dc = h->data;
 
-  if (h == (uv_handle_t *)&dc->poll) {
+  if (h == (uv_handle_t *)&dc->poll)
     dc->poll_open = 0;
-    close(dc->sock_dup);
-    dc->sock_dup = -1;
-  }
   dc->open_handles--;
   maybe_release(dc);
 }
@@ -1092,6 +1090,11 @@ static void maybe_release(struct ftp_dataconn *dc) {
     uv_fs_close(dc->loop, &req, dc->fd, NULL);
     uv_fs_req_cleanup(&req);
   }
+  /* Security: the same for the socket a queued sendfile writes to.  Closed
+   * any earlier, its number could be reused by the next connection or file
+   * before the request runs, and the file would go there. */
+  if (dc->sock_dup >= 0)
+    close(dc->sock_dup);
   free(dc->blk[0]);
   free(dc->blk[1]);
   free(dc->convbuf);

@@ -245,6 +245,7 @@ static int parse_time_val(const char *p, size_t n, struct timespec *ts) {
   struct tm tm;
   size_t i;
   time_t t;
+  int mday, sec;
 
   if (n != 14 && !(n > 15 && p[14] == '.'))
     return FTP_E_SYNTAX;
@@ -261,9 +262,15 @@ static int parse_time_val(const char *p, size_t n, struct timespec *ts) {
   if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
       tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
     return FTP_E_SYNTAX;
-  if ((t = timegm(&tm)) == (time_t)-1)
+  /* timegm() moves a day the month does not have (February 30) into the
+   * next month: such a date is refused, not set.  The seconds are added
+   * afterwards so that a leap second (:60) never changes the date. */
+  mday = tm.tm_mday;
+  sec = tm.tm_sec;
+  tm.tm_sec = 0;
+  if ((t = timegm(&tm)) == (time_t)-1 || tm.tm_mday != mday)
     return FTP_E_SYNTAX;
-  ts->tv_sec = t;
+  ts->tv_sec = t + sec;
   ts->tv_nsec = 0;
   return 0;
 }

@@ -19,10 +19,13 @@
 #include "server.h"
 #include "session.h"
 
-/* MLST facts (RFC 3659 section 7), in FEAT order; all on by default. */
+/* MLST facts (RFC 3659 section 7), in FEAT order; all on by default.  Bit
+ * i of a session's selection is fact i: listfmt's FTP_LISTFMT_FACT_*. */
 static const char *const mlst_fact_names[] = {"type", "size", "modify", "perm",
                                               "unix.mode", "unique"};
 #define MLST_NFACTS (sizeof(mlst_fact_names) / sizeof(mlst_fact_names[0]))
+_Static_assert((1u << MLST_NFACTS) - 1 == FTP_LISTFMT_FACTS_ALL,
+               "mlst_fact_names and FTP_LISTFMT_FACT_* disagree");
 
 void handle_noop(struct ftpd_session *s, const char *arg) {
   (void)arg;

@@ -194,7 +194,9 @@ void handle_rein(struct ftpd_session *s, const char *arg) {
   (void)arg;
   /* RFC 959: flush the user and the transfer parameters, keep the
    * connection.  TLS on the control connection stays (it cannot be
-   * renegotiated); data protection goes back to its initial level. */
+   * renegotiated); data protection goes back to its initial level.
+   * EPSV ALL stays too: RFC 2428 section 4 binds the rest of the
+   * connection, which firewalls and NATs rely on. */
   ftpd_data_reset(s);
   if (s->fs_open) {
     ftp_fs_close(&s->fs);
@@ -205,7 +207,6 @@ void handle_rein(struct ftpd_session *s, const char *arg) {
   reset_login(s);
   s->pol.logged_in = 0;
   s->pol.prot_private = s->implicit;
-  s->pol.epsv_all = 0;
   s->type_ascii = 1;
   s->rest = 0;
   s->idle_secs = s->conf->inactive;

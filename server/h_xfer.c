@@ -96,7 +96,7 @@ static void xferlog(struct ftpd_session *s, const struct ftpd_xfer *x,
 /* --- start, end ----------------------------------------------------------- */
 
 static struct ftpd_xfer *xfer_new(struct ftpd_session *s, enum ftpd_xfer_kind kind,
-                                  const char *vpath) {
+                                  const char *vpath, int64_t offset) {
   struct ftpd_xfer *x = calloc(1, sizeof(*x));
 
   if (x == NULL)
@@ -104,7 +104,7 @@ static struct ftpd_xfer *xfer_new(struct ftpd_session *s, enum ftpd_xfer_kind ki
   x->kind = kind;
   x->fd = -1;
   x->ascii = s->type_ascii && !is_listing(kind);
-  x->offset = is_listing(kind) ? 0 : s->rest;
+  x->offset = offset;
   x->start_ms = ftpd_now_ms(s);
   x->serial = ++xfer_serial;
   snprintf(x->vpath, sizeof(x->vpath), "%s", vpath);
@@ -176,7 +176,6 @@ static void xfer_end(struct ftpd_session *s, int status) {
   s->xfer = NULL;
   xfer_free(s, x);
   ftpd_data_reset(s);
-  s->rest = 0;
   ftpd_command_done(s);
 }
 
@@ -276,7 +275,12 @@ static int data_set_up(struct ftpd_session *s) {
 static void prepare(struct ftpd_session *s, enum ftpd_xfer_kind kind, const char *arg,
                     ftpd_job_fn *work, ftpd_job_fn *after) {
   struct ftpd_job *job;
+  int64_t rest = s->rest;
 
+  /* RFC 959 REST: the offset is for the transfer command that follows it,
+   * whether or not that command succeeds; left behind, it would shift a
+   * later upload. */
+  s->rest = 0;
   if (!data_set_up(s))
     return;
   if ((job = ftpd_job_new(s)) == NULL) {
@@ -284,6 +288,7 @@ static void prepare(struct ftpd_session *s, enum ftpd_xfer_kind kind, const char
     return;
   }
   job->kind = kind;
+  job->rest = rest;
   snprintf(job->arg, sizeof(job->arg), "%s", arg);
   ftpd_job_start(job, work, after);
 }
@@ -315,7 +320,7 @@ static void retr_after(struct ftpd_job *job) {
     ftpd_command_done(s);
     return;
   }
-  if ((x = xfer_new(s, XFER_RETR, job->vpath)) == NULL) {
+  if ((x = xfer_new(s, XFER_RETR, job->vpath, job->rest)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     ftpd_command_done(s);
     return;
@@ -368,7 +373,7 @@ static void upload_check_after(struct ftpd_job *job) {
     ftpd_command_done(s);
     return;
   }
-  if ((x = xfer_new(s, (enum ftpd_xfer_kind)job->kind, job->vpath)) == NULL) {
+  if ((x = xfer_new(s, (enum ftpd_xfer_kind)job->kind, job->vpath, job->rest)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     ftpd_command_done(s);
     return;
@@ -445,14 +450,13 @@ static void stou_after(struct ftpd_job *job) {
     ftpd_command_done(s);
     return;
   }
-  if ((x = xfer_new(s, XFER_STOU, job->vpath)) == NULL) {
+  if ((x = xfer_new(s, XFER_STOU, job->vpath, 0)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     ftpd_command_done(s);
     return;
   }
   x->fd = job->fd;
   job->fd = -1;
-  x->offset = 0;
   s->xfer = x;
   base = strrchr(job->vpath, '/');
   /* RFC 1123 4.1.2.9: the 150 reply names the file. */
@@ -465,12 +469,18 @@ void handle_stou(struct ftpd_session *s, const char *arg) {
 
 /* --- listings ------------------------------------------------------------- */
 
+/* RFC 3659 7.9: MLSD and MLST send only the facts OPTS MLST selected. */
+static unsigned hidden_facts(const struct ftpd_session *s) {
+  return s->mlst_set ? FTP_LISTFMT_FACTS_ALL & ~s->mlst_facts : 0;
+}
+
 static void listing_work(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
   struct ftp_listfmt_opts o = {0};
 
   o.readonly = s->fs.readonly;
   o.listsubdir = s->conf->listsubdir;
+  o.hide_facts = hidden_facts(s);
   o.now = time(NULL);
   switch (job->kind) {
   case XFER_LIST:
@@ -494,7 +504,7 @@ static void listing_after(struct ftpd_job *job) {
     ftpd_command_done(s);
     return;
   }
-  if ((x = xfer_new(s, (enum ftpd_xfer_kind)job->kind, job->arg[0] ? job->arg : s->fs.cwd)) == NULL) {
+  if ((x = xfer_new(s, (enum ftpd_xfer_kind)job->kind, job->arg[0] ? job->arg : s->fs.cwd, 0)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     ftpd_command_done(s);
     return;
@@ -525,6 +535,7 @@ static void mlst_work(struct ftpd_job *job) {
   struct ftp_listfmt_opts o = {0};
 
   o.readonly = s->fs.readonly;
+  o.hide_facts = hidden_facts(s);
   o.now = time(NULL);
   job->result = ftp_listfmt_mlst(&s->fs, job->arg, &o, &job->out);
 }

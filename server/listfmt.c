@@ -616,28 +616,39 @@ static int parent_writable(const struct ftp_fs *fs, const char *vpath) {
   return dir_writable(&st);
 }
 
-/* "fact=value;..." for one object, without the name. */
+/* "fact=value;..." for one object, without the name: the facts of
+ * o->hide_facts are left out (RFC 3659 section 7.9, OPTS MLST). */
 static int put_facts(struct ftp_buf *out, const struct stat *st, int cdir,
-                     int parent_w, int readonly) {
+                     int parent_w, const struct ftp_listfmt_opts *o) {
+  unsigned hide = o->hide_facts;
   char perm[16];
   struct tm tm;
   int r;
 
-  if ((r = ftp_buf_putf(out, "type=%s;", mlsx_type(st->st_mode, cdir))) != 0)
+  if (!(hide & FTP_LISTFMT_FACT_TYPE) &&
+      (r = ftp_buf_putf(out, "type=%s;", mlsx_type(st->st_mode, cdir))) != 0)
     return r;
-  if (S_ISREG(st->st_mode) &&
+  if (!(hide & FTP_LISTFMT_FACT_SIZE) && S_ISREG(st->st_mode) &&
       (r = ftp_buf_putf(out, "size=%lld;", (long long)st->st_size)) != 0)
     return r;
-  if (gmtime_r(&st->st_mtime, &tm) != NULL &&
+  if (!(hide & FTP_LISTFMT_FACT_MODIFY) && gmtime_r(&st->st_mtime, &tm) != NULL &&
       (r = ftp_buf_putf(out, "modify=%04lld%02d%02d%02d%02d%02d;",
                         (long long)tm.tm_year + 1900, tm.tm_mon + 1,
                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)) != 0)
     return r;
-  perm_letters(st, parent_w, readonly, perm);
-  return ftp_buf_putf(out, "perm=%s;unix.mode=0%03o;unique=%llx:%llx;", perm,
-                      (unsigned)(st->st_mode & 07777),
-                      (unsigned long long)st->st_dev,
-                      (unsigned long long)st->st_ino);
+  perm_letters(st, parent_w, o->readonly, perm);
+  if (!(hide & FTP_LISTFMT_FACT_PERM) &&
+      (r = ftp_buf_putf(out, "perm=%s;", perm)) != 0)
+    return r;
+  if (!(hide & FTP_LISTFMT_FACT_UNIX_MODE) &&
+      (r = ftp_buf_putf(out, "unix.mode=0%03o;",
+                        (unsigned)(st->st_mode & 07777))) != 0)
+    return r;
+  if (!(hide & FTP_LISTFMT_FACT_UNIQUE) &&
+      (r = ftp_buf_putf(out, "unique=%llx:%llx;", (unsigned long long)st->st_dev,
+                        (unsigned long long)st->st_ino)) != 0)
+    return r;
+  return 0;
 }
 
 /* One MLSD entry.  A symlink is described by its target, resolved by fs
@@ -646,7 +657,7 @@ static int put_facts(struct ftp_buf *out, const struct stat *st, int cdir,
  * as a link. */
 static int put_mlsd_entry(const struct ftp_fs *fs, struct ftp_buf *out,
                           int dirfd, const char *dir_vpath, const char *name,
-                          int parent_w, int readonly) {
+                          int parent_w, const struct ftp_listfmt_opts *o) {
   char vpath[FTP_PATH_MAX];
   struct stat st, target;
   int r;
@@ -658,7 +669,7 @@ static int put_mlsd_entry(const struct ftp_fs *fs, struct ftp_buf *out,
            name) == 0 &&
       ftp_fs_stat(fs, vpath, &target) == 0)
     st = target;
-  if ((r = put_facts(out, &st, 0, parent_w, readonly)) != 0 ||
+  if ((r = put_facts(out, &st, 0, parent_w, o)) != 0 ||
       (r = ftp_buf_putf(out, " %s\r\n", name)) != 0)
     return r;
   return 0;
@@ -682,16 +693,14 @@ int ftp_listfmt_mlsd(const struct ftp_fs *fs, const char *path,
   }
   /* RFC 3659 7.5.1.1: the cdir line names the listed directory. */
   if (!has_crlf(vpath) &&
-      ((r = put_facts(out, &dst, 1, parent_writable(fs, vpath),
-                      o->readonly)) != 0 ||
+      ((r = put_facts(out, &dst, 1, parent_writable(fs, vpath), o)) != 0 ||
        (r = ftp_buf_putf(out, " %s\r\n", vpath)) != 0))
     goto out;
   if ((r = read_names(dfd, NULL, 1, ftp_buf_room(out), &nm)) != 0)
     goto out;
   dir_w = dir_writable(&dst);
   for (i = 0; i < nm.count; i++)
-    if ((r = put_mlsd_entry(fs, out, dfd, vpath, nm.v[i], dir_w,
-                            o->readonly)) != 0)
+    if ((r = put_mlsd_entry(fs, out, dfd, vpath, nm.v[i], dir_w, o)) != 0)
       goto out;
   r = 0;
 out:
@@ -732,8 +741,7 @@ int ftp_listfmt_mlst(const struct ftp_fs *fs, const char *path,
       return r;
   }
   if ((r = ftp_buf_puts(out, " ")) != 0 ||
-      (r = put_facts(out, &st, 0, parent_writable(fs, vpath),
-                     o->readonly)) != 0 ||
+      (r = put_facts(out, &st, 0, parent_writable(fs, vpath), o)) != 0 ||
       (r = ftp_buf_putf(out, " %s", vpath)) != 0)
     return r;
   return 0;

@@ -38,6 +38,18 @@
 #include "buf.h"
 #include "fs.h"
 
+/* The MLSD and MLST facts (RFC 3659 section 7.5), in the order they are
+ * written, which is also the order FEAT lists them in. */
+enum ftp_listfmt_fact {
+  FTP_LISTFMT_FACT_TYPE = 1u << 0,
+  FTP_LISTFMT_FACT_SIZE = 1u << 1,
+  FTP_LISTFMT_FACT_MODIFY = 1u << 2,
+  FTP_LISTFMT_FACT_PERM = 1u << 3,
+  FTP_LISTFMT_FACT_UNIX_MODE = 1u << 4,
+  FTP_LISTFMT_FACT_UNIQUE = 1u << 5
+};
+#define FTP_LISTFMT_FACTS_ALL 0x3fu
+
 struct ftp_listfmt_opts {
   int all;        /* show dot files (LIST -a); option words in the
                    * argument can only add to this */
@@ -45,6 +57,8 @@ struct ftp_listfmt_opts {
                    * for changes (a c d f m p w) */
   int listsubdir; /* LISTSUBDIR: a wildcard NLST also lists the files of
                    * the subdirectories it matches, one level deep */
+  unsigned hide_facts; /* MLSD, MLST: the facts OPTS MLST did not select
+                        * (FTP_LISTFMT_FACT_*); 0 writes them all */
   time_t now;     /* "now" for the LIST date format; tests fix it */
 };
 

@@ -343,6 +343,9 @@ static void run_held(struct ftpd_session *s) {
   const char *arg = verb + strlen(verb) + 1;
 
   s->have_held = 0;
+  /* Any line is activity, also one answered at once (NOOP, a 500): the
+   * INACTIVE clock starts again. */
+  ftpd_session_touch(s);
   if (verb[0] == 0) {
     /* A bad line: its error code is stored as the argument. */
     ftpd_reply_err(s, atoi(arg), NULL);
@@ -363,6 +366,7 @@ static void run_held(struct ftpd_session *s) {
 
 static void process(struct ftpd_session *s) {
   struct ftp_cmd cmd;
+  char code[16]; /* a bad line's error, held as its argument */
   int r;
 
   if (s->in_dispatch)
@@ -376,7 +380,6 @@ static void process(struct ftpd_session *s) {
       if (r == 0)
         break;
       if (r < 0) {
-        char code[16];
         snprintf(code, sizeof(code), "%d", r);
         memset(&cmd, 0, sizeof(cmd));
         cmd.arg = code;

@@ -54,6 +54,7 @@ struct ftpd_job {
   int flags;
   unsigned mode;
   int kind;
+  int64_t rest;           /* the REST offset a transfer command took */
   struct stat st;
   struct timespec ts;
   struct ftp_fs fs;       /* PASS: the user's filesystem, opened off-loop */
