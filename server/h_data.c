@@ -77,6 +77,15 @@ static const char *family_list(const struct ftpd_session *s) {
   return s->local.ss_family == AF_INET6 ? "(2)" : "(1)";
 }
 
+/* A bad EPSV/EPRT argument: RFC 2428 names the families we take. */
+static void reply_addr_error(struct ftpd_session *s, int r) {
+  if (r == FTP_E_AF_UNSUPPORTED)
+    ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
+               family_list(s));
+  else
+    ftpd_reply_err(s, r, NULL);
+}
+
 void handle_epsv(struct ftpd_session *s, const char *arg) {
   struct ftp_verdict v = ftp_policy_pasv(&s->pol, 1);
   unsigned port;
@@ -87,11 +96,7 @@ void handle_epsv(struct ftpd_session *s, const char *arg) {
     return;
   }
   if ((r = ftp_addr_parse_epsv_arg(arg, &fam)) != 0) {
-    if (r == FTP_E_AF_UNSUPPORTED)
-      ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
-                 family_list(s));
-    else
-      ftpd_reply_err(s, r, NULL);
+    reply_addr_error(s, r);
     return;
   }
   if (fam == FTP_ADDR_EPSV_ALL) {
@@ -102,8 +107,7 @@ void handle_epsv(struct ftpd_session *s, const char *arg) {
     return;
   }
   if (fam != FTP_ADDR_EPSV_ANY && fam != s->local.ss_family) {
-    ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
-               family_list(s));
+    reply_addr_error(s, FTP_E_AF_UNSUPPORTED);
     return;
   }
   if (start_passive(s, &port) != 0) {
@@ -163,17 +167,12 @@ void handle_eprt(struct ftpd_session *s, const char *arg) {
     return;
   }
   if ((r = ftp_addr_parse_eprt(arg, &t)) != 0) {
-    if (r == FTP_E_AF_UNSUPPORTED)
-      ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
-                 family_list(s));
-    else
-      ftpd_reply_err(s, r, NULL);
+    reply_addr_error(s, r);
     return;
   }
   ftp_addr_normalize(&t);
   if (t.ss_family != s->local.ss_family) {
-    ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "Network protocol not supported, use %s",
-               family_list(s));
+    reply_addr_error(s, FTP_E_AF_UNSUPPORTED);
     return;
   }
   set_port_target(s, &t, "EPRT");

@@ -293,6 +293,34 @@ static void prepare(struct ftpd_session *s, enum ftpd_xfer_kind kind, const char
   ftpd_job_start(job, work, after);
 }
 
+/*
+ * The end of a transfer command's preparation job: on failure, reply (with
+ * context naming what failed) and end the command; otherwise make the
+ * transfer, take the job's open file, and install it.  NULL when the
+ * command is over.
+ */
+static struct ftpd_xfer *prepared(struct ftpd_job *job, enum ftpd_xfer_kind kind,
+                                  const char *context, const char *vpath,
+                                  int64_t rest) {
+  struct ftpd_session *s = job->s;
+  struct ftpd_xfer *x;
+
+  if (job->result != 0) {
+    ftpd_reply_err(s, job->result, context);
+    ftpd_command_done(s);
+    return NULL;
+  }
+  if ((x = xfer_new(s, kind, vpath, rest)) == NULL) {
+    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
+    ftpd_command_done(s);
+    return NULL;
+  }
+  x->fd = job->fd;
+  job->fd = -1;
+  s->xfer = x;
+  return x;
+}
+
 /* --- RETR ----------------------------------------------------------------- */
 
 static void retr_work(struct ftpd_job *job) {
@@ -313,22 +341,11 @@ static void retr_work(struct ftpd_job *job) {
 
 static void retr_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  struct ftpd_xfer *x;
+  struct ftpd_xfer *x = prepared(job, XFER_RETR, job->arg, job->vpath, job->rest);
 
-  if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg);
-    ftpd_command_done(s);
+  if (x == NULL)
     return;
-  }
-  if ((x = xfer_new(s, XFER_RETR, job->vpath, job->rest)) == NULL) {
-    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
-    ftpd_command_done(s);
-    return;
-  }
-  x->fd = job->fd;
-  job->fd = -1;
   x->size = (uint64_t)job->st.st_size;
-  s->xfer = x;
   xfer_open(s, "Opening %s mode data connection for %s (%" PRIu64 " bytes).",
             x->ascii ? "ASCII" : "BINARY", job->arg, x->size);
 }
@@ -365,21 +382,8 @@ static void upload_check_work(struct ftpd_job *job) {
 }
 
 static void upload_check_after(struct ftpd_job *job) {
-  struct ftpd_session *s = job->s;
-  struct ftpd_xfer *x;
-
-  if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg);
-    ftpd_command_done(s);
-    return;
-  }
-  if ((x = xfer_new(s, (enum ftpd_xfer_kind)job->kind, job->vpath, job->rest)) == NULL) {
-    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
-    ftpd_command_done(s);
-    return;
-  }
-  s->xfer = x;
-  xfer_open(s, "Ok to send data.");
+  if (prepared(job, (enum ftpd_xfer_kind)job->kind, job->arg, job->vpath, job->rest) != NULL)
+    xfer_open(job->s, "Ok to send data.");
 }
 
 /* After the data connection is ready: create or truncate the file now. */
@@ -442,22 +446,10 @@ static void stou_work(struct ftpd_job *job) {
 
 static void stou_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  struct ftpd_xfer *x;
   const char *base;
 
-  if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg[0] ? job->arg : NULL);
-    ftpd_command_done(s);
+  if (prepared(job, XFER_STOU, job->arg[0] ? job->arg : NULL, job->vpath, 0) == NULL)
     return;
-  }
-  if ((x = xfer_new(s, XFER_STOU, job->vpath, 0)) == NULL) {
-    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
-    ftpd_command_done(s);
-    return;
-  }
-  x->fd = job->fd;
-  job->fd = -1;
-  s->xfer = x;
   base = strrchr(job->vpath, '/');
   /* RFC 1123 4.1.2.9: the 150 reply names the file. */
   xfer_open(s, "FILE: %s", base != NULL ? base + 1 : job->vpath);
@@ -497,22 +489,14 @@ static void listing_work(struct ftpd_job *job) {
 
 static void listing_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  struct ftpd_xfer *x;
+  const char *what = job->arg[0] ? job->arg : s->fs.cwd;
+  struct ftpd_xfer *x = prepared(job, (enum ftpd_xfer_kind)job->kind, what, what, 0);
 
-  if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg[0] ? job->arg : s->fs.cwd);
-    ftpd_command_done(s);
+  if (x == NULL)
     return;
-  }
-  if ((x = xfer_new(s, (enum ftpd_xfer_kind)job->kind, job->arg[0] ? job->arg : s->fs.cwd, 0)) == NULL) {
-    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
-    ftpd_command_done(s);
-    return;
-  }
   /* The listing moves into the transfer. */
   x->listing = job->out;
   ftp_buf_init(&job->out, FTP_LISTING_MAX);
-  s->xfer = x;
   xfer_open(s, "Here comes the directory listing.");
 }
 
