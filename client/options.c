@@ -32,7 +32,7 @@ static const char usage_text[] =
     "  -4, -6         use IPv4 or IPv6 only\n"
     "  -n             no auto-login in the shell (use \"user\")\n"
     "  -N NETRC       netrc file (default: $NETRC, else ~/.netrc)\n"
-    "  -o LOCAL       download the one URL to LOCAL (\"-\": standard output)\n"
+    "  -o LOCAL       download the one URL to LOCAL (\"-\": every URL to stdout)\n"
     "  -u URL         upload the FILEs to URL (a directory if it ends in /)\n"
     "  -v             verbose: show commands, replies and TLS details\n"
     "  -q             quiet: no progress, summaries or replies\n"
@@ -149,8 +149,8 @@ static int operands(struct ftpc_opts *o, char *err, size_t errlen) {
     for (i = 1; i < o->nargs; i++)
       if (!is_url(o->args[i]))
         return bad(err, errlen, "%s: not a URL (URLs and a HOST cannot be mixed)", o->args[i]);
-    if (o->output != NULL && o->nargs != 1)
-      return bad(err, errlen, "-o goes with exactly one URL");
+    if (o->output != NULL && o->nargs != 1 && strcmp(o->output, "-") != 0)
+      return bad(err, errlen, "-o goes with exactly one URL (or \"-o -\": all to stdout)");
     return 0;
   }
   o->mode = FTPC_MODE_SHELL;

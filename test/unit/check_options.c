@@ -66,6 +66,7 @@ static const struct opt_case cases[] = {
   OK(GET, TM, -1, U, NULL, 0, 1, "o=out.bin", "-o", "out.bin", "ftpes://demo@h:2121/f"),
   OK(GET, TM, -1, U, NULL, 0, 1, "o=-", "-o", "-", "ftp://h/f"),
   OK(GET, TM, -1, U, NULL, 0, 1, "o=x", "ftp://h/f", "-o", "x"),
+  OK(GET, TM, -1, U, NULL, 0, 2, "o=-", "-o", "-", "ftp://h/a", "ftp://h/b"),
   OK(PUT, TM, -1, U, NULL, 0, 1, "u=ftp://h/d/", "-u", "ftp://h/d/", "a.bin"),
   OK(PUT, TM, -1, U, NULL, 0, 2, NULL, "-u", "ftp://h/d/", "a.bin", "b.bin"),
   OK(SH, TM, -1, U, NULL, 0, 0, "help", "--help"),
