@@ -399,7 +399,7 @@ static int start_sink(struct ftpc *c) {
                                 data_done_cb);
 }
 
-static void abort_transfer(struct ftpc *c, int status, const char *why);
+static void abort_transfer(struct ftpc *c, int status, int drain);
 
 static void data_ready_cb(struct ftp_dataconn *dc, int status) {
   struct ftpc *c = ftp_dataconn_data(dc);
@@ -416,14 +416,16 @@ static void data_ready_cb(struct ftp_dataconn *dc, int status) {
   }
   if (status != 0) {
     note_data_end(c, status);
-    abort_transfer(c, status, NULL);
+    abort_transfer(c, status, 0);
     return;
   }
   r = c->xfer->fd < 0 && !is_upload(c->xfer->kind) ? start_sink(c) : start_pump(c);
   if (r != 0) {
     note_data_end(c, r);
-    abort_transfer(c, r, NULL);
+    abort_transfer(c, r, 0);
+    return;
   }
+  c->pump_running = 1;
 }
 
 void ftpc__on_xfer_cmd_reply(struct ftpc *c, const struct ftp_reply *rep) {
@@ -477,6 +479,7 @@ void ftpc__on_xfer_reply(struct ftpc *c, const struct ftp_reply *rep) {
 static void finish(struct ftpc *c) {
   int code = c->final_code;
 
+  uv_timer_stop(&c->tick);
   if (c->interrupts > 0) {
     xfer_fail(c, FTP_E_ABORTED, "interrupted: transfer aborted");
     return;
@@ -504,15 +507,36 @@ static void finish(struct ftpc *c) {
   ftpc__op_end(c, 0);
 }
 
-/* Send ABOR (Telnet IP and Synch first) and wait for its replies. */
-static void abort_transfer(struct ftpc *c, int status, const char *why) {
-  int r;
+/* How long an interrupted download keeps reading, waiting for the server
+ * to close the data connection on ABOR, before closing it itself. */
+#define DRAIN_MS 2000
 
-  (void)why;
-  if (c->state == FTPC_ST_ABOR)
-    return;
+static void drain_timeout_cb(uv_timer_t *t) {
+  struct ftpc *c = t->data;
+
   if (c->dc != NULL && !c->data_done)
     ftp_dataconn_abort(c->dc);
+}
+
+/*
+ * Send ABOR (Telnet IP and Synch first) and wait for its replies.
+ * drain: a download was interrupted: as BSD ftp does, the data connection
+ * stays open, read to its end, while the server reacts to ABOR (it closes
+ * the data connection, then answers); only after DRAIN_MS is it cut.
+ * Cutting it at once makes some servers fail a write on it, and ProFTPD
+ * 1.3.8 ends the whole session on such a failure.
+ */
+static void abort_transfer(struct ftpc *c, int status, int drain) {
+  int r;
+
+  if (c->state == FTPC_ST_ABOR)
+    return;
+  if (c->dc != NULL && !c->data_done) {
+    if (drain && c->pump_running && !is_upload(c->xfer->kind))
+      uv_timer_start(&c->tick, drain_timeout_cb, DRAIN_MS, 0);
+    else
+      ftp_dataconn_abort(c->dc);
+  }
   if (c->op_done)
     return; /* the abort's done callback finished the transfer */
   if (c->data_status == 0)
@@ -537,6 +561,9 @@ void ftpc__on_abor_reply(struct ftpc *c, const struct ftp_reply *rep) {
     c->final_code = rep->code;
     ftpc_text_first_line(ftp_reply_text((struct ftp_reply *)rep), c->final_text,
                          sizeof(c->final_text));
+    /* The server gave the transfer up: stop draining. */
+    if (FTPC_NEG(rep->code) && c->dc != NULL && !c->data_done)
+      ftp_dataconn_abort(c->dc);
     return;
   }
   finish(c);
@@ -545,7 +572,7 @@ void ftpc__on_abor_reply(struct ftpc *c, const struct ftp_reply *rep) {
 void ftpc__xfer_interrupt(struct ftpc *c) {
   if (c->state == FTPC_ST_XFER_CMD || c->state == FTPC_ST_XFER) {
     fputs("\n", stderr);
-    abort_transfer(c, FTP_E_ABORTED, "interrupted");
+    abort_transfer(c, FTP_E_ABORTED, 1);
     return;
   }
   if (c->state == FTPC_ST_ABOR) {
@@ -637,6 +664,7 @@ int ftpc_transfer(struct ftpc *c, struct ftpc_xfer *x) {
   c->final_code = 0;
   c->final_text[0] = 0;
   c->xfer_start = 0;
+  c->pump_running = 0;
   ftpc__op_begin(c, FTPC_ST_IDLE, c->set.conf->inacttime);
   ftpc__xfer_continue(c);
   return ftpc__run(c);

@@ -203,7 +203,8 @@ int ftpc_exit_status(const struct ftpc *c, int err) {
 static void timeout_cb(uv_timer_t *t) {
   struct ftpc *c = t->data;
 
-  if (c->state == FTPC_ST_XFER || c->state == FTPC_ST_XFER_CMD) {
+  if (c->state == FTPC_ST_XFER || c->state == FTPC_ST_XFER_CMD ||
+      c->state == FTPC_ST_ABOR) {
     ftpc__xfer_timeout(c);
     return;
   }

@@ -128,6 +128,7 @@ struct ftpc {
   int final_code;                   /* the transfer's final reply, 0 yet */
   char final_text[512];
   unsigned active_port;             /* our listening port (active mode) */
+  int pump_running;                 /* the data is flowing (or has) */
 };
 
 /* engine.c */

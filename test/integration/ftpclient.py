@@ -150,6 +150,13 @@ class Relay:
             try:
                 dst.sendall(b)
             except OSError:
+                # The other end is gone: reset this one too, as a broken
+                # path would, so that the sender learns it at once.
+                for sock in (src, dst):
+                    try:
+                        sock.close()
+                    except OSError:
+                        pass
                 return
             if rate:
                 time.sleep(len(b) / rate)
