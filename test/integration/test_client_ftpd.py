@@ -467,6 +467,35 @@ class PlainMembers(unittest.TestCase):
         self.assertEqual(ftptest.sha256(work / "one.bin"), srv.files["one.bin"])
 
 
+class ClientCertificate(ClientTest):
+    """SECURE_LOGIN REQUIRED: the server asks for a certificate from its CA
+    and checks that each data connection shows the control connection's
+    (TLSCERTCROSSCHECK)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.extra = f"SECURE_LOGIN REQUIRED\nCAFILE {ftptest.certs().ca_cert}\n"
+        super().setUpClass()
+
+    def test_cert_from_command_line(self):
+        alice = ftptest.certs().alice
+        rc, out, err = self.batch("get big.bin\nput big.bin c.bin\n", args=["--cert", alice.pem])
+        self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
+        self.same(self.work / "big.bin", "big.bin")
+        rc, out, err = self.batch("ls\n", args=["--cert", alice.cert, "--key", alice.key])
+        self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
+
+    def test_cert_from_keyring(self):
+        rc, out, err = self.batch("get one.bin\n",
+                                  member_text=f"KEYRING {ftptest.certs().alice.pem}\n")
+        self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
+
+    def test_no_cert_no_login(self):
+        rc, out, err = self.batch("ls\n")
+        self.assertEqual(rc, fc.EXIT_LOGIN, fc.show(rc, out, err, self.srv))
+        self.assertIn("531", err)
+
+
 class Certificates(unittest.TestCase):
     """Refused server certificates: nothing is sent after AUTH TLS."""
 
