@@ -645,11 +645,10 @@ int ftpc_transfer(struct ftpc *c, struct ftpc_xfer *x) {
   x->bytes = x->size_hint = 0;
   x->seconds = 0;
   snprintf(x->desc, sizeof(x->desc), "clear");
-  if (c->ctrl != NULL)
-    uv_run(&c->loop, UV_RUN_NOWAIT);
-  if (c->ctrl == NULL) {
-    c->lost = 1;
-    return refuse_early(c, x, UV_ENOTCONN, "not connected");
+  if (ftpc__settle(c) != 0) {
+    char why[sizeof(c->err)];
+    snprintf(why, sizeof(why), "%s", c->err);
+    return refuse_early(c, x, UV_ENOTCONN, why);
   }
   if (c->set.prot == FTPC_PROT_PRIVATE && c->prot_server != 'P' && !c->tls_on)
     return refuse_early(c, x, FTP_E_PROTO,

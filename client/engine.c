@@ -79,11 +79,12 @@ void ftpc__set_state(struct ftpc *c, enum ftpc_state st) {
 
 /* --- output --------------------------------------------------------------- */
 
+/* Warnings that matter for security (clear text ahead) are shown even
+ * with -q. */
 void ftpc__say(struct ftpc *c, const char *fmt, ...) {
   va_list ap;
 
-  if (c->set.verbosity == FTPC_QUIET)
-    return;
+  (void)c;
   fflush(stdout);
   fputs("ftp: ", stderr);
   va_start(ap, fmt);
@@ -298,12 +299,18 @@ int ftpc__run(struct ftpc *c) {
 
 /* Replies or a close that came while no operation ran (a 421 timeout,
  * a late reply after an ABOR) are taken before the next command. */
-static int settle(struct ftpc *c) {
-  if (c->ctrl == NULL)
+int ftpc__settle(struct ftpc *c) {
+  if (c->ctrl == NULL) {
+    snprintf(c->err, sizeof(c->err), "not connected");
     return UV_ENOTCONN;
+  }
+  c->err[0] = 0;
   uv_run(&c->loop, UV_RUN_NOWAIT);
   if (c->ctrl == NULL) {
+    /* A 421 or the close itself left the reason in err. */
     c->lost = 1;
+    if (c->err[0] == 0)
+      snprintf(c->err, sizeof(c->err), "the server closed the connection");
     return UV_ENOTCONN;
   }
   return 0;
@@ -440,6 +447,8 @@ static void ctrl_read(struct ftp_chan *ch, ssize_t nread, const uv_buf_t *buf) {
   if (c->op_done) {
     /* Between operations: the next command learns it. */
     c->lost = 1;
+    if (c->err[0] == 0)
+      snprintf(c->err, sizeof(c->err), "the server closed the connection");
     ftpc_disconnect(c);
     return;
   }
@@ -616,10 +625,8 @@ static int start_command(struct ftpc *c, const char *verb, const char *arg,
                          enum ftpc_state st) {
   int r;
 
-  if ((r = settle(c)) != 0) {
-    snprintf(c->err, sizeof(c->err), "not connected");
+  if ((r = ftpc__settle(c)) != 0)
     return r;
-  }
   if (!ftp_cmd_arg_is_safe(arg)) {
     snprintf(c->err, sizeof(c->err), "argument holds CR or LF: not sent");
     return FTP_E_BAD_ARG;
@@ -690,7 +697,7 @@ int ftpc_quit(struct ftpc *c) {
 
   if (c->ctrl == NULL)
     return 0;
-  if (settle(c) != 0)
+  if (ftpc__settle(c) != 0)
     return 0;
   ftpc__op_begin(c, FTPC_ST_QUIT, c->set.conf->cconntime);
   if ((r = ftpc__send(c, "QUIT", NULL)) != 0) {

@@ -139,6 +139,7 @@ int ftpc__send_abor(struct ftpc *c);
 void ftpc__op_begin(struct ftpc *c, enum ftpc_state st, unsigned timeout_s);
 void ftpc__op_end(struct ftpc *c, int status);
 int ftpc__run(struct ftpc *c);
+int ftpc__settle(struct ftpc *c);
 void ftpc__fail(struct ftpc *c, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ftpc__fatal(struct ftpc *c, int status, const char *fmt, ...)

@@ -330,16 +330,8 @@ void ftpc__on_acct_reply(struct ftpc *c, const struct ftp_reply *rep) {
 int ftpc_login(struct ftpc *c, const struct ftpc_creds *cr) {
   int r;
 
-  if (c->ctrl == NULL) {
-    snprintf(c->err, sizeof(c->err), "not connected");
-    return UV_ENOTCONN;
-  }
-  uv_run(&c->loop, UV_RUN_NOWAIT);
-  if (c->ctrl == NULL) {
-    c->lost = 1;
-    snprintf(c->err, sizeof(c->err), "the server closed the connection");
-    return UV_ENOTCONN;
-  }
+  if ((r = ftpc__settle(c)) != 0)
+    return r;
   if (cr->user == NULL || !ftp_cmd_arg_is_safe(cr->user)) {
     snprintf(c->err, sizeof(c->err), "bad user name");
     return FTP_E_LOGIN;
@@ -511,12 +503,8 @@ int ftpc_ccc(struct ftpc *c) {
     snprintf(c->err, sizeof(c->err), "CCC is not allowed on an implicit TLS connection");
     return FTP_E_PROTO;
   }
-  uv_run(&c->loop, UV_RUN_NOWAIT);
-  if (c->ctrl == NULL) {
-    c->lost = 1;
-    snprintf(c->err, sizeof(c->err), "the server closed the connection");
-    return UV_ENOTCONN;
-  }
+  if ((r = ftpc__settle(c)) != 0)
+    return r;
   ftpc__op_begin(c, FTPC_ST_CCC, conf->inacttime);
   if ((r = ftpc__send(c, "CCC", NULL)) != 0)
     ftpc__fatal(c, r, "CCC: %s", ftp_strerror(r));
