@@ -542,6 +542,12 @@ static void pump_records(struct ftp_chan *ch) {
     g = gnutls_record_recv(ch->tls, b.base, b.len);
     if (g > 0) {
       ch->read_cb(ch, g, &b);
+      if (ch->state != TLS_OPEN) {
+        /* The consumer began CCC in its callback: what follows (the
+         * peer's close_notify, then cleartext) is pump_ccc's. */
+        ch->repump = 1;
+        break;
+      }
       continue;
     }
     if (g == 0) {

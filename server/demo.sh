@@ -85,7 +85,7 @@ TLS is required; the throwaway CA is $dir/ca.pem.  Try, in another terminal:
   curl --cacert $dir/ca.pem ftps://demo:demo@localhost:$tlsport/
   lftp -e 'set ftp:ssl-force true; set ssl:ca-file $dir/ca.pem; ls; bye' -u demo,demo localhost:$port
   $top/client/ftp --ca-file $dir/ca.pem ftpes://demo:demo@localhost:$port/hello.txt
-  $top/client/ftp --ca-file $dir/ca.pem localhost $port     (interactive)
+  $top/client/ftp -r tls --ca-file $dir/ca.pem localhost $port     (interactive)
 
 Stop with Ctrl-C.
 

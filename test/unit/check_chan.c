@@ -370,6 +370,7 @@ END_TEST
 static int b_has(struct pair *p, size_t n) { return ftp_buf_len(&p->b.got) >= n; }
 static int b_has_pwd(struct pair *p) { return b_has(p, 5); }
 static int a_has_257(struct pair *p) { return ftp_buf_len(&p->a.got) >= 8; }
+static int a_has_257_after_200(struct pair *p) { return ftp_buf_len(&p->a.got) >= 18; }
 
 /* CCC: both ends leave TLS with close_notify; what follows is clear and
  * arrives intact, whichever end spoke first. */
@@ -393,6 +394,45 @@ START_TEST(test_ccc_back_to_clear) {
   ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.a.got), "257 \"/\"\r\n", 9), 0);
   ck_assert_int_eq(p.a.final, 0);
   ck_assert_int_eq(p.b.final, 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* The client leaves TLS from inside its read callback, on the 200 that
+ * answered CCC; the server's close_notify came in the same segment as
+ * that 200 and must be taken as the end of TLS, not of the connection. */
+static void ccc_on_200_read(struct ftp_chan *ch, ssize_t n, const uv_buf_t *buf) {
+  struct end *e = ftp_chan_data(ch);
+
+  end_read(ch, n, buf);
+  if (n > 0 && ftp_chan_is_tls(ch) && ftp_buf_len(&e->got) >= 8)
+    ck_assert_int_eq(ftp_chan_tls_stop(ch, 1), 0);
+}
+
+static int a_has_200(struct pair *p) { return ftp_buf_len(&p->a.got) >= 8; }
+
+START_TEST(test_ccc_inside_read_callback) {
+  struct pair p;
+  struct ctxs c;
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_read_start(p.a.ch, end_alloc, ccc_on_200_read), 0);
+  /* One flush: the reply and the close_notify leave together. */
+  ck_assert_int_eq(ftp_chan_write(p.b.ch, "200 CCC\r\n", 9), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, 1), 0);
+  run_until(&p, a_has_200);
+  ck_assert(!ftp_chan_is_tls(p.a.ch));
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "PWD\r\n", 5), 0);
+  run_until(&p, b_has_pwd);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "PWD\r\n", 5), 0);
+  ck_assert_int_eq(ftp_chan_write(p.b.ch, "257 \"/\"\r\n", 9), 0);
+  run_until(&p, a_has_257_after_200);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.a.got) + 9, "257 \"/\"\r\n", 9), 0);
+  ck_assert_int_eq(p.a.final, 0);
   pair_close(&p);
   ctxs_free(&c);
 }
@@ -569,6 +609,7 @@ static Suite *chan_suite(void) {
   tcase_add_test(tls, test_preread_is_ciphertext_not_commands);
   tcase_add_test(tls, test_ccc_back_to_clear);
   tcase_add_test(tls, test_ccc_without_notify);
+  tcase_add_test(tls, test_ccc_inside_read_callback);
   tcase_add_test(tls, test_backpressure_and_drain);
   tcase_add_test(tls, test_alpn_without_ftp_refused);
   tcase_add_test(tls, test_wrong_host_name_refused);
