@@ -22,14 +22,16 @@
 
 #define FTPC_VERSION "ftp 1.0 (libuv, GnuTLS)"
 
-static int load_member(const struct ftpc_opts *o, struct ftp_conf *conf) {
-  char path[4096];
+static int load_member(const struct ftpc_opts *o, struct ftp_conf *conf,
+                       char *path, size_t pathlen) {
   int r;
 
   ftp_conf_init(conf, FTP_CONF_CLIENT);
-  r = ftp_conf_find_member(FTP_CONF_CLIENT, o->member, path, sizeof(path));
-  if (r == UV_ENOENT)
+  r = ftp_conf_find_member(FTP_CONF_CLIENT, o->member, path, pathlen);
+  if (r == UV_ENOENT) {
+    path[0] = 0;
     return 0; /* no member: the defaults */
+  }
   if (r != 0) {
     fprintf(stderr, "ftp: %s: %s\n", o->member != NULL ? o->member : "member",
             ftp_strerror(r));
@@ -40,6 +42,21 @@ static int load_member(const struct ftpc_opts *o, struct ftp_conf *conf) {
     return -1;
   }
   return 0;
+}
+
+/* --check-config: the member's problems went to stderr; print what is in
+ * effect, with where each value came from (as ftpd -t). */
+static int check_config(const struct ftp_conf *conf, const char *path) {
+  struct ftp_buf out;
+  int r;
+
+  ftp_buf_init(&out, 1024 * 1024);
+  if ((r = ftp_conf_print(conf, &out)) == 0) {
+    printf("; effective configuration of ftp, from %s\n", path[0] ? path : "defaults");
+    fwrite(ftp_buf_ptr(&out), 1, ftp_buf_len(&out), stdout);
+  }
+  ftp_buf_free(&out);
+  return r == 0 ? 0 : FTPC_EXIT_FAIL;
 }
 
 /* SECURE_DATACONN as the member codes it; not coded: automatic (PROT P
@@ -113,7 +130,7 @@ int main(int argc, char **argv) {
   struct ftpc_settings s;
   struct ftpc_shell sh;
   struct ftpc *c = NULL;
-  char err[512];
+  char err[512], member[4096];
   int interactive, status, r;
 
   if (ftpc_opts_parse(argc, argv, &o, err, sizeof(err)) != 0) {
@@ -129,8 +146,13 @@ int main(int argc, char **argv) {
     return 0;
   }
   ftp_log_init("ftp", o.verbose ? FTP_LOG_DEBUG : FTP_LOG_WARN);
-  if (load_member(&o, &conf) != 0)
+  if (load_member(&o, &conf, member, sizeof(member)) != 0)
     return FTPC_EXIT_USAGE;
+  if (o.check_config) {
+    r = check_config(&conf, member);
+    ftp_conf_free(&conf);
+    return r;
+  }
   if (!readable("--ca-file", o.cafile) || !readable("--cert", o.cert) ||
       !readable("--key", o.key)) {
     ftp_conf_free(&conf);

@@ -43,6 +43,8 @@ static const char usage_text[] =
     "  --cert FILE    client certificate (PEM with key, or PKCS#12; overrides KEYRING)\n"
     "  --key FILE     the client certificate's key, if apart\n"
     "  --insecure     do not verify the server certificate (DANGEROUS)\n"
+    "  --check-config check the member (-f, else the lookup order), print the\n"
+    "                 effective configuration, exit 0 (valid) or 2\n"
     "  -h, --help     this text;  --version  the version\n"
     "\n"
     "exit status: 0 success; 1 a command or transfer failed; 2 usage error;\n"
@@ -53,7 +55,7 @@ static const char usage_text[] =
 const char *ftpc_opts_usage(void) { return usage_text; }
 
 enum { OPT_CAFILE = 256, OPT_CERT, OPT_KEY, OPT_INSECURE, OPT_HELP, OPT_VERSION,
-       OPT_PROGRESS };
+       OPT_PROGRESS, OPT_CHECK_CONFIG };
 
 static const struct option long_opts[] = {
   {"ca-file", required_argument, NULL, OPT_CAFILE},
@@ -63,6 +65,7 @@ static const struct option long_opts[] = {
   {"help", no_argument, NULL, OPT_HELP},
   {"version", no_argument, NULL, OPT_VERSION},
   {"progress", no_argument, NULL, OPT_PROGRESS},
+  {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
   {NULL, 0, NULL, 0},
 };
 
@@ -126,6 +129,7 @@ static int one_option(int opt, struct ftpc_opts *o, char *err, size_t errlen) {
   case 'h':
   case OPT_HELP: o->help = 1; return 0;
   case OPT_VERSION: o->version = 1; return 0;
+  case OPT_CHECK_CONFIG: o->check_config = 1; return 0;
   default: return bad(err, errlen, "unknown option");
   }
 }

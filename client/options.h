@@ -44,6 +44,7 @@ struct ftpc_opts {
   const char *upload_url; /* -u URL */
   int help;               /* --help / -h */
   int version;            /* --version */
+  int check_config;       /* --check-config */
 
   /* SHELL: host (NULL: none) and port (0: default); GET: the URLs;
    * PUT: the local files.  Pointers into argv. */

@@ -589,3 +589,43 @@ class ReplyFloodTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CheckConfig(unittest.TestCase):
+    """ftp --check-config: the client's member, checked and printed."""
+
+    def check(self, args, home):
+        env = ftptest.client_env({"HOME": str(home)})
+        return ftptest.run([str(ftptest.ftp_path()), "--check-config", *args],
+                           timeout=20, env=env)
+
+    def test_sample_member(self):
+        home = ftptest.tmpdir("checkcfg-sample")
+        member = ftptest.src_dir() / "ftpdata" / "ftp.data"
+        rc, out, err = self.check(["-f", str(member)], home)
+        self.assertEqual(rc, 0, err)
+        lines = out.splitlines()
+        self.assertEqual(lines[0], f"; effective configuration of ftp, from {member}")
+        shown = {l.split()[0] for l in lines[1:]}
+        # Client keywords are shown, server-only ones are not.
+        for kw in ("SECURE_HOSTNAME", "EPSV4", "FWFRIENDLY", "INACTTIME", "MYOPENTIME"):
+            self.assertIn(kw, shown)
+        for kw in ("PORT", "USERFILE", "PASSIVEDATAPORTS"):
+            self.assertNotIn(kw, shown)
+
+    def test_bad_value_names_file_line_keyword_and_values(self):
+        home = ftptest.tmpdir("checkcfg-bad")
+        member = home / "bad.data"
+        member.write_text("EPSV4 TRUE\n; a comment\nSECURE_FTP REQUIRD\n")
+        rc, out, err = self.check(["-f", str(member)], home)
+        self.assertEqual(rc, 2, out)
+        self.assertIn(f"{member}:3: SECURE_FTP:", err)
+        self.assertIn("ALLOWED or REQUIRED", err)
+
+    def test_lookup_order_home_first(self):
+        home = ftptest.tmpdir("checkcfg-home")
+        (home / "ftp.data").write_text("INACTTIME 60\n")
+        rc, out, err = self.check([], home)
+        self.assertEqual(rc, 0, err)
+        self.assertIn(f"from {home}/ftp.data", out.splitlines()[0])
+        self.assertIn(f"INACTTIME 60 ; {home}/ftp.data:1", out)
