@@ -98,6 +98,23 @@ class Ftpd(ftptest.ServerProc):
                          port=self.port, host="127.0.0.1", tmp=self.dir,
                          name=f"ftpd-{name}", logs=[self.xferlog])
 
+    SANITIZER = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:")
+
+    def stop(self, timeout=ftptest.STOP_TIMEOUT):
+        """Stop ftpd (by its process group); then fail if a sanitizer build
+        reported anything (ASan, LSan at exit, UBSan) or ftpd did not exit
+        cleanly on SIGTERM."""
+        was_running = self.popen is not None and self.returncode is None
+        rc = super().stop(timeout)
+        log = self.stderr()
+        m = self.SANITIZER.search(log)
+        if m:
+            raise AssertionError(f"{self.name}: sanitizer report:\n"
+                                 f"{log[max(0, m.start() - 2000):m.start() + 6000]}")
+        if was_running and rc not in (0, None):
+            raise AssertionError(f"{self.name} exited with {rc} on SIGTERM\n{log[-4000:]}")
+        return rc
+
     def path(self, name):
         """The file `name` in the user's home, on the server's disk."""
         return self.home / name

@@ -152,8 +152,16 @@ class Servers:
             s.start()
 
     def stop(self):
+        """Stop every server; then fail with the first sanitizer report or
+        unclean exit (Ftpd.stop)."""
+        errors = []
         for s in self.srv.values():
-            s.stop()
+            try:
+                s.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        if errors:
+            raise AssertionError("\n".join(errors))
 
     def __getitem__(self, name):
         return self.srv[name]
@@ -668,6 +676,9 @@ def main():
     except KeyboardInterrupt as e:
         print(f"interop.py: interrupted ({e}); stopping everything", file=sys.stderr)
         return 3
+    except AssertionError as e:       # a server failed (sanitizer report, crash)
+        print(f"interop.py: {e}", file=sys.stderr)
+        return 1
     finally:
         left = ftptest.live_procs()
         ftptest.stop_all()
