@@ -13,6 +13,7 @@ curl, ftplib and gnutls-cli is test_interop.py / interop.py.
 import hashlib
 import os
 import re
+import shlex
 import socket
 import ssl
 import time
@@ -989,6 +990,43 @@ class CloseNotifyOptional(ServerCase):
         self.assertReply(c.reply(), 226)
         self.assertEqual(self.srv.path("cut.bin").read_bytes(), body)
         self.srv.wait_log("accepted (TLSCLOSENOTIFY OPTIONAL)")
+
+
+
+# ---------------------------------------------------------------------------
+# make run (server/demo.sh): its policy, and the commands it prints
+
+class MakeRunDemo(unittest.TestCase):
+    """demo.sh starts ftpd with SECURE_FTP REQUIRED and SECURE_DATACONN
+    PRIVATE and prints curl and lftp commands: each must work as printed."""
+
+    def test_printed_commands_work(self):
+        d = ftptest.tmpdir("demo")
+        if os.getuid() == 0:
+            os.chmod(ftptest.tmp_root(), 0o711)   # RUNAS nobody reaches the home
+        port, tlsport = ftptest.free_port(), ftptest.free_port()
+        demo = ftptest.ServerProc(
+            ["sh", ftptest.src_dir() / "server" / "demo.sh"], port=port, name="demo",
+            env={"FTPD_DEMO_DIR": str(d), "PORT": str(port), "TLSPORT": str(tlsport),
+                 "FTPD": str(ftptest.ftpd_path())})
+        self.addCleanup(demo.stop)
+        demo.start()
+        out, _ = ftptest.run_ok([ftptest.ftpd_path(), "-t", "-f", d / "ftpd.data"])
+        self.assertRegex(out, r"(?m)^SECURE_FTP REQUIRED ")
+        self.assertRegex(out, r"(?m)^SECURE_DATACONN PRIVATE ")
+        printed = ftptest.wait_for(
+            lambda: [line.strip() for line in demo.stdout_path.read_text().splitlines()
+                     if line.startswith(("  curl ", "  lftp "))], 5, "the printed commands")
+        self.assertGreaterEqual(sum(c.startswith("curl") for c in printed), 2)
+        self.assertGreaterEqual(sum(c.startswith("lftp") for c in printed), 1)
+        for line in printed:
+            with self.subTest(command=line):
+                rc, out, err = ftptest.run(shlex.split(line), timeout=30)
+                self.assertEqual(rc, 0, f"{line}\n{out}\n{err}\n{demo.log()[-3000:]}")
+                if line.endswith("hello.txt"):
+                    self.assertEqual(out, "Hello from ftpd.\n")
+                else:
+                    self.assertIn("hello.txt", out, f"{line}\n{err}")
 
 
 if __name__ == "__main__":
