@@ -357,6 +357,57 @@ class ExplicitRequired(ServerCase):
         self.assertEqual(sum(1 for who, _ in tickets
                              if who is not c.tls.obj), 0)
 
+    def test_active_mode_client_is_tls_client_fresh_ticket(self):
+        # PORT and EPRT: ftpd connects, yet the FTP client is the TLS client
+        # (RFC 4217 section 7); a fresh ticket comes with the 200 as with
+        # EPSV, and the data connection resumes it.
+        tickets = []
+        c, ctx = self.secure(tls="1.3", tickets=tickets)
+        c.expect("TYPE I", 200)
+        for verb in ("PORT", "EPRT"):
+            with self.subTest(verb=verb):
+                lsock = socket.socket()
+                self.addCleanup(lsock.close)
+                lsock.bind(("127.0.0.1", 0))
+                lsock.listen(1)
+                lsock.settimeout(5)
+                port = lsock.getsockname()[1]
+                arg = (f"127,0,0,1,{port >> 8},{port & 255}" if verb == "PORT"
+                       else f"|1|127.0.0.1|{port}|")
+                before = sum(1 for who, _ in tickets if who is c.tls.obj)
+                self.assertReply(c.cmd(f"{verb} {arg}"), 200)
+                self.assertEqual(sum(1 for who, _ in tickets if who is c.tls.obj),
+                                 before + 1, "no fresh ticket with the 200")
+                self.assertReply(c.cmd("RETR 16k.bin"), 150)
+                conn, _ = lsock.accept()
+                self.addCleanup(conn.close)
+                t = Tls(conn, ctx, session=c.tls.session).handshake()
+                self.assertTrue(t.resumed())
+                got = b""
+                while True:
+                    b = t.recv()
+                    if not b:
+                        break
+                    got += b
+                self.assertEqual(got, self.srv.path("16k.bin").read_bytes())
+                self.assertReply(c.reply(), 226)
+
+    def test_ipv6(self):
+        if not self.srv.ipv6:
+            self.skipTest("::1 cannot be bound here")
+        ctx = self.ctx()
+        c = Ctrl("::1", self.srv.port)
+        self.addCleanup(c.close)
+        c.secure_login(ctx)
+        self.assertReply(c.cmd("PASV"), 522, "EPSV")
+        self.assertReply(c.cmd("PORT 127,0,0,1,200,1"), 522)
+        c.expect("TYPE I", 200)
+        d = self.data(c, ctx)
+        self.assertTrue(d.tls.resumed())
+        self.assertReply(c.cmd("RETR 16k-1.bin"), 150)
+        self.assertEqual(d.read_all(), self.srv.path("16k-1.bin").read_bytes())
+        self.assertReply(c.reply(), 226)
+
     def test_stranger_first_on_passive_port_gets_nothing(self):
         # SECURE_SESSION_REUSE REQUIRED (the default): an unrelated TLS
         # client that reaches the passive port first gets no byte of the
