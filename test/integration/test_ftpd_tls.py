@@ -613,6 +613,45 @@ class ImplicitGreetingFirst(ServerCase):
         self.assertTrue(rest == b"" or (rest[0] == 21 and rest[1] == 3), repr(rest))
 
 
+class HandshakeTimeout(ServerCase):
+    """A control-connection handshake that never finishes (AUTH then
+    silence, nothing or half a ClientHello on TLSPORT) ends after INACTIVE,
+    like an idle session; it must not hold its session for ever."""
+    implicit = True
+    keywords = ("INACTIVE 1",)
+
+    def test_unfinished_handshakes_end(self):
+        socks = {}
+        for name in ("auth", "implicit silent", "implicit partial hello", "idle"):
+            port = self.srv.tlsport if name.startswith("implicit") else self.srv.port
+            s = socket.create_connection((self.srv.host, port), timeout=10)
+            self.addCleanup(s.close)
+            socks[name] = s
+        for name in ("auth", "idle"):
+            self.assertTrue(socks[name].recv(100).startswith(b"220 "))
+        socks["auth"].sendall(b"AUTH TLS\r\n")
+        self.assertTrue(socks["auth"].recv(100).startswith(b"234 "))
+        socks["implicit partial hello"].sendall(b"\x16\x03\x01\x00\x40\x01\x00")
+        for name, s in socks.items():
+            with self.subTest(name=name):
+                s.settimeout(4)
+                got = b""
+                t0 = time.monotonic()
+                try:
+                    while True:
+                        b = s.recv(4096)
+                        if not b:
+                            break
+                        got += b
+                except ConnectionResetError:
+                    pass
+                except socket.timeout:
+                    self.fail(f"{name}: still open after {time.monotonic() - t0:.1f} s")
+                if name == "idle":
+                    self.assertIn(b"421 Timeout", got)
+        self.srv.wait_log("session closed: TLS handshake timed out")
+
+
 # ---------------------------------------------------------------------------
 # CCC (RFC 4217 section 6), SECURE_FTP ALLOWED
 
