@@ -437,6 +437,26 @@ class ExplicitRequired(ServerCase):
                                      r"TLS not established: TLS session not resumed"))
         c.expect("NOOP", 200)
 
+    def test_data_connection_from_another_address_dropped(self):
+        # PASSIVEDATACONN NOREDIRECT (the default): a connection from
+        # another address (127.0.0.2 is loopback too) is closed at once and
+        # the listener keeps waiting for the client, who still gets its file.
+        c, ctx = self.secure()
+        c.expect("TYPE I", 200)
+        port = c.epsv()
+        s = socket.socket()
+        self.addCleanup(s.close)
+        s.bind(("127.0.0.2", 0))
+        s.settimeout(5)
+        s.connect((self.srv.host, port))
+        self.assertEqual(s.recv(100), b"")
+        self.srv.wait_log("data connection from 127.0.0.2 refused: not the control peer")
+        d = Data.for_ctrl(c, port, ctx)
+        self.addCleanup(d.close)
+        self.assertReply(c.cmd("RETR 16k.bin"), 150)
+        self.assertEqual(d.read_all(), self.srv.path("16k.bin").read_bytes())
+        self.assertReply(c.reply(), 226)
+
     def test_session_of_another_control_connection_does_not_resume(self):
         # Each control session has its own ticket key and cache: a session
         # from another control connection of the same server (another user
