@@ -3,13 +3,14 @@
 
     python3 test/integration/interop.py --build DIR [--jobs N] [FILTER...]
 
-`make interop` runs it on the default build (OUT=build/san/ for the sanitizer
-build); `make check` runs it in both builds through test_interop.py, which
+`make interop` runs it on the default build (`make SAN=address,undefined
+interop` on the sanitizer build); `make check` runs it in both builds through test_interop.py, which
 the integration runner (run.py) picks up like any other test module.
 
 One row per client and mode, printed as a table: PASS or FAIL with the
-reason; XFAIL marks a known client bug (the row must fail in exactly that
-way; if it passes, XPASS fails the matrix so that the mark is removed).  Clients: lftp (GnuTLS), curl (OpenSSL), Python's ftplib.FTP_TLS and
+reason; XFAIL marks a known problem (the row must fail in exactly that way;
+if it passes, XPASS fails the matrix so that the mark is removed).
+Clients: lftp (GnuTLS), curl (OpenSSL), Python's ftplib.FTP_TLS and
 gnutls-cli --starttls-proto=ftp.  Modes: explicit (AUTH TLS) and implicit
 (ftps://, TLSPORT) TLS; TLS 1.2 and 1.3 pinned by the client; PROT P and
 PROT C; PASV, EPSV, PORT, EPRT; IPv4 and IPv6; SECURE_SESSION_REUSE REQUIRED
@@ -21,20 +22,23 @@ the row's own session (each row logs in as its own user) must show the mode
 the row claims: the data command used, TLS or clear data, resumed, implicit
 port, CCC.
 
-Three servers (one per configuration), rows in parallel threads.  Every
+One server per configuration (CONFIGS), rows in parallel threads.  Every
 process is stopped by its process-group id, also on failure or interrupt.
 Exit status 0 only if every row passed; 1 otherwise; 2 bad usage.
 
-Known client problems not in the matrix:
+Known problems, as XFAIL rows: lftp sends the IP literal "::1" as SNI
+(GnuTLS refuses it as a server name); curl 7.87-7.88 starts no TLS on active
+data connections (curl#10666; its active rows use PROT C); CCC under the
+default SECURE_SESSION_REUSE REQUIRED (lftp drops the TLS session with the
+control TLS, so no data connection resumes).  Not in the matrix:
   * lftp 4.9.2 with CCC at TLSRFCLEVEL RFC4217 fails most of the time: when
     the server's close_notify arrives in the same read as the 200 reply,
     lftp takes it for the connection's end ("Peer closed connection") before
     it enters its CCC state.  At CCCNONOTIFY (nothing follows the 200) it
     works: the CCC row of lftp uses that level.
-  * After CCC, SECURE_SESSION_REUSE REQUIRED refuses lftp's data connections
-    (lftp drops the TLS session with the control TLS) and curl's second TLS
-    1.3 data connection (no fresh ticket can come on a clear control
-    connection): the CCC rows run on a SECURE_SESSION_REUSE ALLOWED server.
+  * curl with TLS 1.3 after CCC under SECURE_SESSION_REUSE REQUIRED: its
+    first data connection resumes, the next does not (tickets are used once,
+    and no fresh one can come on a clear control connection).
 """
 
 import argparse
@@ -633,7 +637,7 @@ def print_matrix(rows, out):
     failed = sum(not row_ok(r) for r in rows)
     xfail = sum(r.status == "XFAIL" for r in rows)
     out.write(f"{len(rows)} rows, {len(rows) - failed - xfail} passed, "
-              f"{xfail} known client problems (XFAIL), {failed} failed\n")
+              f"{xfail} known problems (XFAIL), {failed} failed\n")
     out.flush()
 
 
