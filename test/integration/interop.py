@@ -111,7 +111,7 @@ class Row:
     resumed: bool = True         # every data connection must have resumed
     refused: bool = False        # the row expects the data connection refused
     opts: dict = dataclasses.field(default_factory=dict)
-    # A known client problem: (what, regex the failure reason must match).
+    # A known problem: (what, regex the failure reason must match).
     # The row must fail that way (XFAIL); passing (XPASS) fails the matrix,
     # so that the mark goes once the client is fixed.
     xfail: tuple = ()
