@@ -168,51 +168,43 @@ class ExplicitRequired(ServerCase):
         # Still under TLS.
         self.assertReply(c.cmd("NOOP"), 200)
 
-    def test_pipelined_user_after_auth_never_runs(self):
+    def test_pipelined_commands_after_auth_never_run(self):
         # CVE-2011-0411 class: "AUTH TLS\r\nUSER x\r\n" in one segment.  The
         # bytes after the AUTH line must go to TLS as (bogus) handshake
-        # input, never to the command reader.
-        s = socket.create_connection((self.srv.host, self.srv.port), timeout=5)
-        self.addCleanup(s.close)
-        f = s.makefile("rb")
-        self.assertTrue(f.readline().startswith(b"220 "))
-        s.sendall(b"AUTH TLS\r\nUSER injected\r\n")
-        self.assertTrue(f.readline().startswith(b"234 "))
-        rest = b""
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                b = s.recv(4096)
-            except (ConnectionResetError, socket.timeout):
-                break
-            if not b:
-                break
-            rest += b
-        # At most a TLS alert record (content type 21, version 3.x); never
-        # a reply line.
-        self.assertTrue(rest == b"" or (rest[0] == 21 and rest[1] == 3), repr(rest))
-        self.assertNotIn(b"331", rest)
-        self.assertNotIn(b"530", rest)
-        self.srv.wait_log("bytes after AUTH go to TLS, not to the command reader")
-        log = self.srv.stderr()
-        self.assertNotIn("-> USER injected", log)
-        self.assertNotIn("injected@", log)
-
-    def test_pipelined_commands_after_auth_in_one_write_are_not_replied(self):
-        # The same with a command the policy allows before AUTH (NOOP), and
-        # the client then doing a real handshake: the pipelined NOOP's bytes
-        # spoil the handshake; no 200 ever comes.
-        s = socket.create_connection((self.srv.host, self.srv.port), timeout=5)
-        self.addCleanup(s.close)
-        f = s.makefile("rb")
-        f.readline()
-        s.sendall(b"AUTH TLS\r\nNOOP\r\n")
-        self.assertTrue(f.readline().startswith(b"234 "))
-        t = Tls(s, self.ctx())
-        with self.assertRaises((ssl.SSLError, OSError)):
-            t.handshake()
-            t.sendall(b"NOOP\r\n")
-            t.recv()
+        # input, never to the command reader: neither USER nor NOOP (which
+        # the policy allows before AUTH) is answered, in clear or at all.
+        for payload, verb in ((b"USER injected\r\n", "USER injected"),
+                              (b"NOOP\r\nSYST\r\n", "NOOP")):
+            with self.subTest(verb=verb):
+                before = self.srv.stderr().count("bytes after AUTH go to TLS")
+                s = socket.create_connection((self.srv.host, self.srv.port), timeout=5)
+                self.addCleanup(s.close)
+                f = s.makefile("rb")
+                self.assertTrue(f.readline().startswith(b"220 "))
+                s.sendall(b"AUTH TLS\r\n" + payload)
+                self.assertTrue(f.readline().startswith(b"234 "))
+                rest = b""
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    try:
+                        b = s.recv(4096)
+                    except (ConnectionResetError, socket.timeout):
+                        break
+                    if not b:
+                        break
+                    rest += b
+                # At most a TLS alert record (content type 21, version 3.x);
+                # never a reply line.
+                self.assertTrue(rest == b"" or (rest[0] == 21 and rest[1] == 3), repr(rest))
+                ftptest.wait_for(lambda: self.srv.stderr().count(
+                    "bytes after AUTH go to TLS, not to the command reader") > before, 5,
+                    "the log line of the pipelined bytes")
+                log = self.srv.stderr()
+                sid = re.findall(rf"\[#(\d+) [^\]]*\] {len(payload)} bytes after AUTH go to TLS",
+                                 log)[-1]
+                commands = re.findall(rf"\[#{sid} [^\]]*\] -> (.*)", log)
+                self.assertEqual(commands, ["AUTH TLS"])
+                self.assertNotIn("injected@", log)
 
     def test_clear_data_refused_with_521_before_150(self):
         # AUTH TLS, no PROT P: every transfer and listing command is
@@ -459,37 +451,40 @@ class ExplicitRequired(ServerCase):
 
     def test_session_of_another_control_connection_does_not_resume(self):
         # Each control session has its own ticket key and cache: a session
-        # from another control connection of the same server (another user
-        # of it, even) is not a resumption of this one.
-        ctx = self.ctx()
-        other = self.ctrl()
-        other.secure_login(ctx)
-        other.expect("NOOP", 200)          # reads the tickets
-        c = self.ctrl()
-        c.secure_login(ctx)
-        c.expect("TYPE I", 200)
-        port = c.epsv()
-        s = socket.create_connection((c.host, port), timeout=5)
-        self.addCleanup(s.close)
-        thief = Tls(s, ctx, session=other.tls.session)
-        got = b""
-        try:
-            thief.handshake()
-            self.assertFalse(thief.resumed(), "resumed another control session's ticket")
-            got = thief.recv()
-        except (ssl.SSLError, OSError):
-            pass
-        self.assertEqual(got, b"")
-        r = c.cmd("RETR one.bin")
-        if r.code == 150:
-            r = c.reply()
-        self.assertIn(r.code, (425, 522), r.text)
-        # The thief's own control connection resumes its own session fine.
-        d = self.data(other, ctx)
-        self.assertTrue(d.tls.resumed())
-        self.assertReply(other.cmd("RETR one.bin"), 150)
-        self.assertEqual(d.read_all(), self.srv.path("one.bin").read_bytes())
-        self.assertReply(other.reply(), 226)
+        # (TLS 1.3 ticket; TLS 1.2 ticket or session ID) from another control
+        # connection of the same server is not a resumption of this one.
+        for tls in ("1.2", "1.3"):
+            with self.subTest(tls=tls):
+                ctx = self.ctx(tls)
+                other = self.ctrl()
+                other.secure_login(ctx)
+                other.expect("NOOP", 200)          # reads the tickets
+                c = self.ctrl()
+                c.secure_login(ctx)
+                c.expect("TYPE I", 200)
+                port = c.epsv()
+                s = socket.create_connection((c.host, port), timeout=5)
+                self.addCleanup(s.close)
+                thief = Tls(s, ctx, session=other.tls.session)
+                got = b""
+                try:
+                    thief.handshake()
+                    self.assertFalse(thief.resumed(),
+                                     "resumed another control session's TLS session")
+                    got = thief.recv()
+                except (ssl.SSLError, OSError):
+                    pass
+                self.assertEqual(got, b"")
+                r = c.cmd("RETR one.bin")
+                if r.code == 150:
+                    r = c.reply()
+                self.assertIn(r.code, (425, 522), r.text)
+                # The thief's own control connection resumes its own session.
+                d = self.data(other, ctx)
+                self.assertTrue(d.tls.resumed())
+                self.assertReply(other.cmd("RETR one.bin"), 150)
+                self.assertEqual(d.read_all(), self.srv.path("one.bin").read_bytes())
+                self.assertReply(other.reply(), 226)
 
     def test_tls12_data_connections_resume(self):
         c, ctx = self.secure(tls="1.2")
