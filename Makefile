@@ -7,6 +7,8 @@
 #                             again under ASan+UBSan: exactly what CI runs
 #   make check-unit           the Check suites only (CK_RUN_SUITE=conf to pick one)
 #   make check-integration    the real-peer tests only (TESTS=test_x.py to pick)
+#   make interop              the interop matrix of ftpd (lftp, curl, ftplib,
+#                             gnutls-cli); make check runs it via test_interop.py
 #   make run                  build, set up, and start a demo ftpd on localhost
 #   make lint                 banned functions and a complexity ceiling
 #   make fuzz                 libFuzzer harnesses (clang)
@@ -125,6 +127,10 @@ check-unit: all $(UNIT_BIN)
 
 check-integration: all
 	@python3 test/integration/run.py --build "$(if $(OUT),$(OUT),.)" $(TESTS)
+
+# The matrix alone; check-integration runs it too (test_interop.py).
+interop: all
+	@python3 test/integration/interop.py --build "$(if $(OUT),$(OUT),.)"
 
 check-san:
 	$(MAKE) SAN=address,undefined check-unit check-integration

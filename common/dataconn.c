@@ -107,6 +107,7 @@ struct ftp_dataconn {
   unsigned sent_ok : 1;
   unsigned freed : 1;
   unsigned lingering : 1;
+  unsigned secured : 1;   /* PROT P: the handshake and its checks passed */
 };
 
 static void fail(struct ftp_dataconn *dc, int status);
@@ -291,6 +292,7 @@ static void handshake_cb(struct ftp_chan *ch, int status) {
     fail(dc, status);
     return;
   }
+  dc->secured = 1;
   ftp_tls_describe(ftp_chan_session(ch), desc, sizeof(desc));
   log_debug("data connection secured: %s", desc);
   become_ready(dc);
@@ -1047,10 +1049,16 @@ int ftp_dataconn_recv_sink(struct ftp_dataconn *dc, int ascii,
 void ftp_dataconn_describe(const struct ftp_dataconn *dc, char *buf, size_t n) {
   gnutls_session_t s = dc->ch != NULL ? ftp_chan_session(dc->ch) : NULL;
 
-  if (s != NULL && dc->opts.tls)
+  /* A PROT P connection that failed before its handshake and checks
+   * passed carried nothing, and never in clear: do not call it "clear". */
+  if (!dc->opts.tls)
+    snprintf(buf, n, "clear");
+  else if (!dc->secured)
+    snprintf(buf, n, "TLS not established");
+  else if (s != NULL)
     ftp_tls_describe(s, buf, n);
   else
-    snprintf(buf, n, "clear");
+    snprintf(buf, n, "TLS");
 }
 
 int ftp_dataconn_peer(const struct ftp_dataconn *dc, struct sockaddr_storage *ss) {

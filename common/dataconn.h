@@ -110,7 +110,8 @@ int ftp_dataconn_recv_sink(struct ftp_dataconn *dc, int ascii,
 /* Bytes moved so far (file side, before TYPE A conversion). */
 uint64_t ftp_dataconn_bytes(const struct ftp_dataconn *dc);
 
-/* "TLSv1.3 AES-128-GCM, resumed", "clear", for logs. */
+/* "TLSv1.3 AES-128-GCM, resumed", "clear", or "TLS not established" (PROT P,
+ * but the handshake or its checks failed), for logs. */
 void ftp_dataconn_describe(const struct ftp_dataconn *dc, char *buf, size_t n);
 
 /* The peer's address (after the connection exists). */

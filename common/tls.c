@@ -434,11 +434,17 @@ int ftp_tls_peer_cert_id(gnutls_session_t s, unsigned char sha256[32],
     goto out;
   if ((g = gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, sha256, &len)) < 0)
     goto out;
-  if (dn != NULL) {
-    size_t n2 = dnlen;
-    /* RFC 4514 form, as USERFILE cert-dn entries are written. */
-    if (gnutls_x509_crt_get_dn(crt, dn, &n2) < 0 && dnlen > 0)
-      dn[0] = 0;
+  if (dn != NULL && dnlen > 0) {
+    gnutls_datum_t d = {NULL, 0};
+    /* RFC 4514 form (the last RDN first, "CN=alice,O=Example"), as
+     * certtool -i prints it and USERFILE cert-dn entries are written.
+     * gnutls_x509_crt_get_dn keeps the certificate's order instead. */
+    dn[0] = 0;
+    if (gnutls_x509_crt_get_dn3(crt, &d, 0) >= 0 && d.size < dnlen) {
+      memcpy(dn, d.data, d.size);
+      dn[d.size] = 0;
+    }
+    gnutls_free(d.data);
   }
   r = 0;
 out:

@@ -18,7 +18,10 @@
 
 /* Under PROT P, push a fresh TLS 1.3 ticket on the control connection
  * before the client opens its next data connection: clients that use a
- * ticket once, and long sessions whose first ticket expired, still resume. */
+ * ticket once (curl, OpenSSL) still resume.  It does not extend TLSTIMEOUT:
+ * GnuTLS keeps the control handshake's time in every ticket of the session,
+ * so a session older than TLSTIMEOUT resumes no more (test_ftpd_tls.py,
+ * ShortTlsTimeout). */
 static void refresh_ticket(struct ftpd_session *s) {
   if (s->pol.tls_ctrl && s->pol.prot_private)
     ftp_tls_send_ticket(ftp_chan_session(s->ctrl));

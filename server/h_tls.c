@@ -55,6 +55,7 @@ void handle_auth(struct ftpd_session *s, const char *arg) {
     ftpd_session_close(s, "TLS start failed");
     return;
   }
+  ftpd_session_handshake_timer(s);
   /* AUTH SSL and AUTH TLS-P (the drafts before RFC 4217) protect data
    * without PROT P. */
   if (protect)

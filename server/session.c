@@ -217,6 +217,27 @@ void ftpd_session_touch(struct ftpd_session *s) {
     uv_timer_start(&s->timer, idle_timeout, (uint64_t)s->idle_secs * 1000, 0);
 }
 
+/* Security: a TLS handshake on the control connection (after AUTH, or on
+ * TLSPORT) that does not finish within INACTIVE ends the session, as an
+ * idle one does; otherwise a client that falls silent after AUTH, or says
+ * nothing on TLSPORT, would hold its session and a MAXSESSIONSPERIP slot
+ * for ever (the idle timer does not run while a command is busy). */
+static void handshake_timeout(uv_timer_t *t) {
+  struct ftpd_session *s = t->data;
+
+  slog_info(s, "TLS handshake not finished after %u seconds", s->idle_secs);
+  ftpd_session_close(s, "TLS handshake timed out");
+}
+
+void ftpd_session_handshake_timer(struct ftpd_session *s) {
+  if (s->closing)
+    return;
+  if (s->idle_secs == 0)
+    uv_timer_stop(&s->timer);
+  else
+    uv_timer_start(&s->timer, handshake_timeout, (uint64_t)s->idle_secs * 1000, 0);
+}
+
 static void login_delay_done(uv_timer_t *t) {
   struct ftpd_session *s = t->data;
 
@@ -466,6 +487,7 @@ static void fetch_client_cert(struct ftpd_session *s) {
 void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
   char desc[96];
 
+  uv_timer_stop(&s->timer); /* the handshake timer */
   if (status != 0) {
     slog_info(s, "TLS handshake failed: %s%s%s", ftp_strerror(status),
               ftp_chan_tls_error(s->ctrl)[0] ? ": " : "",
@@ -506,7 +528,10 @@ static int start_implicit(struct ftpd_session *s) {
       (r = ftp_tls_server_session(s->cfg->tls, s->resume, 0, &tls)) != 0)
     return r;
   s->busy = 1;
-  return ftp_chan_tls_start(s->ctrl, tls, NULL, 0, implicit_handshake_cb);
+  if ((r = ftp_chan_tls_start(s->ctrl, tls, NULL, 0, implicit_handshake_cb)) != 0)
+    return r;
+  ftpd_session_handshake_timer(s);
+  return 0;
 }
 
 static unsigned sessions_from(struct ftpd_server *srv,

@@ -171,6 +171,10 @@ void ftpd_session_end(struct ftpd_session *s);
 /* The control connection's TLS handshake ended (AUTH or implicit TLS). */
 void ftpd_ctrl_secured(struct ftpd_session *s, int status);
 
+/* A control-connection handshake started: it must end within INACTIVE
+ * (0: no bound), or the session is closed.  ftpd_ctrl_secured stops it. */
+void ftpd_session_handshake_timer(struct ftpd_session *s);
+
 /* A transfer is abandoned because the session ends: log it, release it. */
 void ftpd_xfer_abandon(struct ftpd_session *s);
 

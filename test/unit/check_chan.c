@@ -587,7 +587,8 @@ START_TEST(test_client_certificate_seen_by_server) {
   start_tls(&p, &c, c.scope, NULL, "localhost");
   ck_assert_int_eq(p.b.hs_status, 0);
   ck_assert_int_eq(ftp_tls_peer_cert_id(ftp_chan_session(p.b.ch), id, dn, sizeof(dn)), 0);
-  ck_assert_str_eq(dn, "CN=alice");
+  /* RFC 4514 order, as USERFILE cert-dn is written (users.h). */
+  ck_assert_str_eq(dn, "CN=alice,O=Example");
   ck_assert(ftp_tls_peer_verified(ftp_chan_session(p.b.ch), NULL));
   pair_close(&p);
   ctxs_free(&c);

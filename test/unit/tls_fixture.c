@@ -43,8 +43,10 @@ static gnutls_x509_privkey_t new_key(void) {
   return key;
 }
 
-static gnutls_x509_crt_t new_cert(gnutls_x509_privkey_t key, const char *cn,
-                                  unsigned serial) {
+/* org, when not NULL, is an O= RDN ahead of the CN (the order certtool
+ * writes), so that the RFC 4514 form reverses them: "CN=alice,O=Example". */
+static gnutls_x509_crt_t new_cert(gnutls_x509_privkey_t key, const char *org,
+                                  const char *cn, unsigned serial) {
   gnutls_x509_crt_t crt;
   time_t now = time(NULL);
 
@@ -54,6 +56,9 @@ static gnutls_x509_crt_t new_cert(gnutls_x509_privkey_t key, const char *cn,
   CHECK(gnutls_x509_crt_set_serial(crt, &serial, sizeof(serial)));
   CHECK(gnutls_x509_crt_set_activation_time(crt, now - 3600));
   CHECK(gnutls_x509_crt_set_expiration_time(crt, now + 86400));
+  if (org != NULL)
+    CHECK(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0,
+                                        org, (unsigned)strlen(org)));
   CHECK(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
                                       (unsigned)strlen(cn)));
   return crt;
@@ -62,7 +67,7 @@ static gnutls_x509_crt_t new_cert(gnutls_x509_privkey_t key, const char *cn,
 static void make_ca(gnutls_x509_privkey_t *key, gnutls_x509_crt_t *crt,
                     const char *cn, unsigned serial) {
   *key = new_key();
-  *crt = new_cert(*key, cn, serial);
+  *crt = new_cert(*key, NULL, cn, serial);
   CHECK(gnutls_x509_crt_set_basic_constraints(*crt, 1, -1));
   CHECK(gnutls_x509_crt_set_key_usage(*crt, GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN));
   CHECK(gnutls_x509_crt_sign2(*crt, *crt, *key, GNUTLS_DIG_SHA256, 0));
@@ -98,7 +103,7 @@ void tls_fixture_make(struct tls_fixture *f) {
   make_ca(&other_key, &other, "Other CA", 9);
 
   srv_key = new_key();
-  srv = new_cert(srv_key, "localhost", 2);
+  srv = new_cert(srv_key, NULL, "localhost", 2);
   CHECK(gnutls_x509_crt_set_subject_alt_name(srv, GNUTLS_SAN_DNSNAME, "localhost",
                                              9, GNUTLS_FSAN_SET));
   CHECK(gnutls_x509_crt_set_subject_alt_name(srv, GNUTLS_SAN_IPADDRESS, ip,
@@ -107,7 +112,7 @@ void tls_fixture_make(struct tls_fixture *f) {
   CHECK(gnutls_x509_crt_sign2(srv, ca, ca_key, GNUTLS_DIG_SHA256, 0));
 
   cli_key = new_key();
-  cli = new_cert(cli_key, "alice", 3);
+  cli = new_cert(cli_key, "Example", "alice", 3);
   CHECK(gnutls_x509_crt_set_key_purpose_oid(cli, GNUTLS_KP_TLS_WWW_CLIENT, 0));
   CHECK(gnutls_x509_crt_sign2(cli, ca, ca_key, GNUTLS_DIG_SHA256, 0));
 

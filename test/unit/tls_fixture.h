@@ -2,7 +2,7 @@
  * tls_fixture.h: throwaway certificates for the suites that run real TLS
  * over loopback (chan, dataconn).  Made with the GnuTLS API into a fresh
  * temporary directory: an ECDSA P-256 CA, a server certificate it signs for
- * "localhost" and 127.0.0.1, and a client certificate (CN=alice).
+ * "localhost" and 127.0.0.1, and a client certificate (O=Example, CN=alice).
  */
 #ifndef TEST_TLS_FIXTURE_H
 #define TEST_TLS_FIXTURE_H

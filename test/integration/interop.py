@@ -1,0 +1,709 @@
+#!/usr/bin/env python3
+"""interop.py: the interop matrix of ftpd against real FTPS clients.
+
+    python3 test/integration/interop.py --build DIR [--jobs N] [FILTER...]
+
+`make interop` runs it on the default build (`make SAN=address,undefined
+interop` on the sanitizer build); `make check` runs it in both builds through test_interop.py, which
+the integration runner (run.py) picks up like any other test module.
+
+One row per client and mode, printed as a table: PASS or FAIL with the
+reason; XFAIL marks a known problem (the row must fail in exactly that way;
+if it passes, XPASS fails the matrix so that the mark is removed).
+Clients: lftp (GnuTLS), curl (OpenSSL), Python's ftplib.FTP_TLS and
+gnutls-cli --starttls-proto=ftp.  Modes: explicit (AUTH TLS) and implicit
+(ftps://, TLSPORT) TLS; TLS 1.2 and 1.3 pinned by the client; PROT P and
+PROT C; PASV, EPSV, PORT, EPRT; IPv4 and IPv6; SECURE_SESSION_REUSE REQUIRED
+(the default; rows marked "reuse-req") with the clients that resume, and the
+refusal of those that cannot (ftplib, gnutls-cli: expected 522); CCC where
+the client supports it.  Every transfer is compared byte for byte (downloads
+on the client's side, uploads on the server's disk), and the server's log of
+the row's own session (each row logs in as its own user) must show the mode
+the row claims: the data command used, TLS or clear data, resumed, implicit
+port, CCC.
+
+One server per configuration (CONFIGS), rows in parallel threads.  Every
+process is stopped by its process-group id, also on failure or interrupt.
+Exit status 0 only if every row passed; 1 otherwise; 2 bad usage.
+
+Known problems, as XFAIL rows: lftp sends the IP literal "::1" as SNI
+(GnuTLS refuses it as a server name); curl 7.87-7.88 starts no TLS on active
+data connections (curl#10666; its active rows use PROT C); CCC under the
+default SECURE_SESSION_REUSE REQUIRED (lftp drops the TLS session with the
+control TLS, so no data connection resumes).  Not in the matrix:
+  * lftp 4.9.2 with CCC at TLSRFCLEVEL RFC4217 fails most of the time: when
+    the server's close_notify arrives in the same read as the 200 reply,
+    lftp takes it for the connection's end ("Peer closed connection") before
+    it enters its CCC state.  At CCCNONOTIFY (nothing follows the 200) it
+    works: the CCC row of lftp uses that level.
+  * curl with TLS 1.3 after CCC under SECURE_SESSION_REUSE REQUIRED: its
+    first data connection resumes, the next does not (tickets are used once,
+    and no fresh one can come on a clear control connection).
+"""
+
+import argparse
+import concurrent.futures
+import dataclasses
+import ftplib
+import io
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+sys.dont_write_bytecode = True          # no __pycache__ in the source tree
+
+import ftpd_tls_harness as H            # noqa: E402  (after sys.path)
+import ftptest                          # noqa: E402
+
+# Small files: the matrix is about modes, test_ftpd_tls.py about sizes.
+FILES = {"empty.bin": 0, "one.bin": 1, "mid.bin": 100_003}
+UPLOAD_SIZE = 70_001
+ROW_TIMEOUT = 45
+V4, V6 = socket.AF_INET, socket.AF_INET6
+
+CONFIGS = {
+    # The policy make run uses, plus implicit TLS: every row that can
+    # resume runs here.
+    "strict": dict(keywords=("SECURE_FTP REQUIRED", "SECURE_DATACONN PRIVATE",
+                             "SECURE_CTRLCONN PRIVATE",
+                             "SECURE_SESSION_REUSE REQUIRED",
+                             "SECUREIMPLICITZOS FALSE"), implicit=True),
+    # Clear logins and data allowed, CCC allowed, full handshakes allowed.
+    "open": dict(keywords=("SECURE_FTP ALLOWED", "SECURE_DATACONN CLEAR",
+                           "SECURE_CTRLCONN CLEAR", "TLSRFCLEVEL RFC4217",
+                           "SECURE_SESSION_REUSE ALLOWED"), implicit=False),
+    "cccnonotify": dict(keywords=("SECURE_CTRLCONN CLEAR", "TLSRFCLEVEL CCCNONOTIFY",
+                                  "SECURE_SESSION_REUSE ALLOWED"), implicit=False),
+    # CCC with the default SECURE_SESSION_REUSE REQUIRED: known to fail.
+    "ccc-reuse-req": dict(keywords=("SECURE_CTRLCONN CLEAR", "TLSRFCLEVEL CCCNONOTIFY",
+                                    "SECURE_SESSION_REUSE REQUIRED"), implicit=False),
+}
+
+
+class RowFailure(Exception):
+    """A row failed; the message is the reason printed in the matrix."""
+
+
+@dataclasses.dataclass
+class Row:
+    client: str
+    mode: str
+    config: str
+    run: object                  # fn(row, server) -> None, raises RowFailure
+    family: int = socket.AF_INET
+    tls: str = "1.3"
+    verb: str = "EPSV"           # the data command the session must use
+    prot: str = "P"
+    implicit: bool = False
+    ccc: bool = False
+    resumed: bool = True         # every data connection must have resumed
+    refused: bool = False        # the row expects the data connection refused
+    opts: dict = dataclasses.field(default_factory=dict)
+    # A known problem: (what, regex the failure reason must match).
+    # The row must fail that way (XFAIL); passing (XPASS) fails the matrix,
+    # so that the mark goes once the client is fixed.
+    xfail: tuple = ()
+    user: str = ""
+    status: str = "-"
+    reason: str = ""
+    seconds: float = 0.0
+
+    @property
+    def host(self):
+        return "::1" if self.family == socket.AF_INET6 else "127.0.0.1"
+
+    def label(self):
+        fam = "IPv6" if self.family == socket.AF_INET6 else "IPv4"
+        parts = ["implicit" if self.implicit else "explicit", f"TLS{self.tls}",
+                 f"PROT {self.prot}", self.verb, fam]
+        if self.ccc:
+            parts.append("CCC")
+        parts.append("reuse-req" if self.config == "strict" else f"[{self.config}]")
+        if self.mode:
+            parts.append(f"({self.mode})")
+        return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Servers
+
+class Servers:
+    """One ftpd per configuration, every row logging in as its own user."""
+
+    def __init__(self, rows):
+        self.hash = ftptest.passwd_hash(H.PASSWORD)
+        self.srv = {}
+        for i, row in enumerate(rows):
+            row.user = f"row{i + 1:02d}"
+        for name, cfg in CONFIGS.items():
+            users = [f"{r.user}:{self.hash}:{{home}}" for r in rows if r.config == name]
+            if not users:
+                continue
+            self.srv[name] = H.Ftpd(f"interop-{name}", cfg["keywords"], files=FILES,
+                                    implicit=cfg["implicit"], users=users)
+
+    def start(self):
+        for s in self.srv.values():
+            s.start()
+
+    def stop(self):
+        """Stop every server; then fail with the first sanitizer report or
+        unclean exit (Ftpd.stop)."""
+        errors = []
+        for s in self.srv.values():
+            try:
+                s.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        if errors:
+            raise AssertionError("\n".join(errors))
+
+    def __getitem__(self, name):
+        return self.srv[name]
+
+
+def session_log(srv, user):
+    """The log lines of every session in which `user` logged in."""
+    log = srv.stderr()
+    ids = set(re.findall(r"\[#(\d+) " + re.escape(user) + "@", log))
+    return [line for line in log.splitlines()
+            if any(f"[#{i} " in line for i in ids)], ids
+
+
+def check_server_side(row, srv, uploads=()):
+    """The row's sessions in the server log show the claimed mode; the
+    uploads are on the server's disk, byte for byte."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines, ids = session_log(srv, row.user)
+        text = "\n".join(lines)
+        closed = sum(1 for i in ids if f"[#{i} {row.user}@" in text and
+                     re.search(rf"\[#{i} [^\]]*\] session closed", text))
+        if ids and closed == len(ids):
+            break
+        if time.monotonic() > deadline:
+            if not ids:
+                raise RowFailure(f"no session of {row.user} in the server log")
+            break
+        time.sleep(0.05)
+    want = [f"-> {row.verb}", f"[#{min(ids, key=int)} {row.user}@{row.host}]"]
+    want.append(f"control connection secured: TLS{row.tls}")
+    if row.implicit:
+        lhost = "[::1]" if row.family == V6 else row.host
+        want.append(f"connected on {lhost}:{srv.tlsport}")
+    if row.ccc:
+        want.append("control connection cleared (CCC")
+    for w in want:
+        if w not in text:
+            raise RowFailure(f"server log of the session lacks {w!r}")
+    xfers = re.findall(r"(RETR|STOR|LIST|NLST|MLSD) (\S*): (\d+) bytes in [\d.]+ s, (.*): (.*)$",
+                       text, re.M)
+    if not xfers:
+        raise RowFailure("no transfer in the server log")
+    for verb, path, n, desc, result in xfers:
+        if row.refused:
+            continue
+        if result != "complete":
+            raise RowFailure(f"server: {verb} {path}: {result}")
+        if row.prot == "C" and desc != "clear":
+            raise RowFailure(f"server: {verb} {path} over {desc}, not clear")
+        if row.prot == "P":
+            if not desc.startswith(f"TLS{row.tls} "):
+                raise RowFailure(f"server: {verb} {path} over {desc}")
+            if row.resumed and not desc.endswith(", resumed"):
+                raise RowFailure(f"server: {verb} {path} not resumed ({desc})")
+    for src, name in uploads:
+        dst = srv.path(name)
+        if not dst.exists():
+            raise RowFailure(f"upload {name} not on the server")
+        if ftptest.sha256(dst) != ftptest.sha256(src):
+            raise RowFailure(f"upload {name} differs on the server")
+
+
+def check_downloads(d, srv, names=None):
+    for name in names or FILES:
+        got = Path(d) / name
+        if not got.exists():
+            raise RowFailure(f"{name} not downloaded")
+        if ftptest.sha256(got) != srv.hashes[name]:
+            raise RowFailure(f"{name} differs")
+
+
+def last_error(text, n=2):
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
+    interesting = [x for x in lines if re.search(r"(?i)error|fail|denied|refused|\b[45]\d\d\b", x)]
+    return " | ".join((interesting or lines)[-n:])[:200]
+
+
+def workdir(row):
+    d = ftptest.tmpdir(row.user)
+    src = ftptest.make_file(d / "upload.src", UPLOAD_SIZE, seed=int(row.user[3:]))
+    return d, src
+
+
+# ---------------------------------------------------------------------------
+# Clients
+
+def run_lftp(row, srv):
+    d, src = workdir(row)
+    up = f"up-{row.user}.bin"
+    settings = []
+    if row.verb in ("PORT", "EPRT"):
+        settings.append("ftp:passive-mode false")
+    if row.verb == "EPSV":
+        settings.append("ftp:prefer-epsv true")
+    if row.verb == "PASV":
+        settings.append("ftp:prefer-epsv false")
+    if row.prot == "C":
+        settings += ["ftp:ssl-protect-data false", "ftp:ssl-protect-list false"]
+    if row.ccc:
+        settings.append("ftp:ssl-use-ccc true")
+    cmds = ["cls -1"]
+    cmds += [f"get {n} -o {ftptest.lftp_quote(d / n)}" for n in FILES]
+    cmds.append(f"put {ftptest.lftp_quote(src)} -o {up}")
+    cmds.append("get mid.bin -o " + ftptest.lftp_quote(d / "mid-again.bin"))
+    host = row.host
+    argv = ftptest.lftp_cmd(host, srv.port, row.user, srv.password, cmds,
+                            cafile=srv.cafile, tls=row.tls, settings=settings)
+    if row.implicit:
+        url = ftptest.ftp_url(host, srv.port)
+        argv[-1] = argv[-1].replace(url, url.replace(f"ftp://", "ftps://", 1)
+                                    .replace(f":{srv.port}/", f":{srv.tlsport}/"))
+    rc, out, err = ftptest.run(argv, timeout=ROW_TIMEOUT)
+    if rc != 0:
+        raise RowFailure(f"lftp exit {rc}: {last_error(err)}")
+    for n in FILES:
+        if n not in out.split():
+            raise RowFailure(f"listing lacks {n}")
+    check_downloads(d, srv)
+    if ftptest.sha256(d / "mid-again.bin") != srv.hashes["mid.bin"]:
+        raise RowFailure("mid.bin after the upload differs")
+    check_server_side(row, srv, [(src, up)])
+
+
+def run_curl(row, srv):
+    d, src = workdir(row)
+    up = f"up-{row.user}.bin"
+    host, port, scheme = row.host, srv.port, "ftp"
+    if row.implicit:
+        port, scheme = srv.tlsport, "ftps"
+
+    def url(p):
+        return ftptest.ftp_url(host, port, p).replace("ftp://", f"{scheme}://", 1)
+
+    extra = []
+    if row.verb == "PASV":
+        extra.append("--disable-epsv")
+    elif row.verb == "PORT":
+        extra += ["--ftp-port", host, "--disable-eprt"]
+    elif row.verb == "EPRT":
+        extra += ["--ftp-port", host]
+    if row.prot == "C":
+        extra.append("--ftp-ssl-control")
+    if row.ccc:
+        extra += ["--ftp-ssl-ccc", "--ftp-ssl-ccc-mode", row.opts["ccc_mode"]]
+    # One control connection: the upload first, then the listing and the
+    # downloads (curl pairs the n-th -o with the n-th URL, uploads included).
+    args = extra + ["-T", src, url(up), "-o", os.devnull, url(""), "-o", d / "listing.txt"]
+    for n in FILES:
+        args += [url(n), "-o", d / n]
+    if row.xfail:
+        # One transfer: --max-time applies to each URL.
+        args = extra + [url("one.bin"), "-o", d / "one.bin"]
+    rc, out, err = ftptest.curl(args, user=row.user, password=srv.password,
+                                cafile=srv.cafile, tls=row.tls, ssl_reqd=row.prot == "P",
+                                max_time=row.opts.get("max_time", ROW_TIMEOUT - 10))
+    if rc != 0:
+        raise RowFailure(f"curl exit {rc}: {last_error(err)}")
+    listing = (d / "listing.txt").read_text()
+    for n in FILES:
+        if n not in listing:
+            raise RowFailure(f"listing lacks {n}")
+    check_downloads(d, srv)
+    check_server_side(row, srv, [(src, up)])
+
+
+def ftplib_context(srv, tls):
+    ctx = ssl.create_default_context(cafile=str(srv.cafile))
+    v = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[tls]
+    ctx.minimum_version = ctx.maximum_version = v
+    return ctx
+
+
+def run_ftplib(row, srv):
+    d, src = workdir(row)
+    up = f"up-{row.user}.bin"
+    f = ftplib.FTP_TLS(context=ftplib_context(srv, row.tls), timeout=15)
+    try:
+        f.connect(row.host, srv.port)
+        f.auth()
+        f.login(row.user, srv.password)
+        if row.prot == "P":
+            f.prot_p()
+        else:
+            f.prot_c()
+        f.set_pasv(row.verb in ("PASV", "EPSV"))
+        names = f.nlst()
+        for n in FILES:
+            if n not in names:
+                raise RowFailure(f"NLST lacks {n}")
+            buf = io.BytesIO()
+            f.retrbinary(f"RETR {n}", buf.write)
+            (d / n).write_bytes(buf.getvalue())
+        with open(src, "rb") as fp:
+            f.storbinary(f"STOR {up}", fp)
+        f.quit()
+    except (ftplib.all_errors) as e:
+        raise RowFailure(f"ftplib: {e!r}"[:200]) from None
+    finally:
+        f.close()
+    check_downloads(d, srv)
+    check_server_side(row, srv, [(src, up)])
+
+
+def run_ftplib_refused(row, srv):
+    try:
+        reply = ftptest.ftplib_no_resume_probe(row.host, srv.port, row.user,
+                                               srv.password, srv.cafile, tls=row.tls)
+    except AssertionError as e:
+        raise RowFailure(str(e)[:200]) from None
+    if not reply.startswith("522 "):
+        raise RowFailure(f"expected 522, got {reply!r}")
+    check_server_side(row, srv)
+
+
+class GnutlsCli:
+    """gnutls-cli with its stdin and stdout on pipes (stdout to a file for
+    a data connection), in its own process group, stopped by its id."""
+
+    def __init__(self, argv, out=None):
+        self.out_path = out
+        self.stdout = open(out, "wb") if out else subprocess.PIPE
+        self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=self.stdout,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        self.buf = b""
+
+    def line(self, line):
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+
+    def _whole_reply(self):
+        """(code, text) of the first complete reply in buf, or None."""
+        lines = self.buf.split(b"\r\n")[:-1]
+        if not lines:
+            return None
+        m = re.match(rb"^(\d{3})([ -])", lines[0])
+        if not m:
+            raise RowFailure(f"gnutls-cli: not a reply: {lines[0][:80]!r}")
+        for i, line in enumerate(lines):
+            if line.startswith(m.group(1) + b" ") or (i == 0 and m.group(2) == b" "):
+                n = sum(len(x) + 2 for x in lines[:i + 1])
+                text, self.buf = self.buf[:n], self.buf[n:]
+                return int(m.group(1)), text.decode(errors="replace")
+        return None
+
+    def reply(self, timeout=10):
+        """One whole reply from the server (multi-line form handled)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self._whole_reply()
+            if got:
+                return got
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RowFailure(f"gnutls-cli: no reply (got {self.buf[-200:]!r})")
+            r, _, _ = select.select([self.p.stdout], [], [], left)
+            if r:
+                b = os.read(self.p.stdout.fileno(), 65536)
+                if not b:
+                    raise RowFailure(f"gnutls-cli exited (got {self.buf[-200:]!r})")
+                self.buf += b
+
+    def expect(self, line, code):
+        self.line(line)
+        got, text = self.reply()
+        if got != code:
+            raise RowFailure(f"gnutls-cli: {line.split()[0]}: {text.strip()!r}")
+        return text
+
+    def wait(self, timeout):
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.p.wait(5)
+        for f in (self.p.stdin, self.p.stdout if self.out_path is None else None):
+            if f:
+                f.close()
+        if self.out_path:
+            self.stdout.close()
+
+
+def run_gnutls_cli(row, srv):
+    d, _ = workdir(row)
+    prio = {"1.2": "NORMAL:-VERS-ALL:+VERS-TLS1.2", "1.3": "NORMAL:-VERS-ALL:+VERS-TLS1.3"}[row.tls]
+    base = [ftptest.require_program("gnutls-cli"), f"--x509cafile={srv.cafile}",
+            f"--priority={prio}"]
+    ctrl = GnutlsCli(base + ["--starttls-proto=ftp", "--crlf",
+                             f"--logfile={d / 'ctrl.log'}", "-p", str(srv.port), row.host])
+    data = None
+    try:
+        ctrl.expect(f"USER {row.user}", 331)
+        ctrl.expect(f"PASS {srv.password}", 230)
+        ctrl.expect("PBSZ 0", 200)
+        ctrl.expect("PROT P", 200)
+        stat = ctrl.expect("STAT", 211)
+        if "Control connection: protected by TLS" not in stat:
+            raise RowFailure("STAT does not show a protected control connection")
+        ctrl.expect("TYPE I", 200)
+        text = ctrl.expect("EPSV", 229)
+        port = int(re.search(r"\|\|\|(\d+)\|", text).group(1))
+        # The server waits for the data connection after its 150: no need
+        # to wait for this handshake (gnutls-cli's log is written at exit).
+        log = d / "data.log"
+        data = GnutlsCli(base + [f"--logfile={log}", "-p", str(port), row.host],
+                         out=d / "mid.bin")
+        ctrl.line("RETR mid.bin")
+        code, text = ctrl.reply()
+        if code == 150:
+            code, text = ctrl.reply()
+        if row.refused:
+            if code != 522:
+                raise RowFailure(f"expected 522, got {text.strip()!r}")
+        else:
+            if code != 226:
+                raise RowFailure(f"RETR: {text.strip()!r}")
+            if data.wait(10) is None:
+                raise RowFailure("data gnutls-cli did not end after close_notify")
+            if "Peer has closed the GnuTLS connection" not in log.read_text():
+                raise RowFailure("no close_notify on the data connection")
+            check_downloads(d, srv, ["mid.bin"])
+        ctrl.expect("QUIT", 221)
+    finally:
+        if data:
+            data.stop()
+        ctrl.stop()
+    check_server_side(row, srv)
+
+
+# ---------------------------------------------------------------------------
+# The matrix
+
+
+def rows():
+    r = []
+    add = r.append
+    # lftp (GnuTLS): copies the control session into every data session.
+    add(Row("lftp", "", "strict", run_lftp, tls="1.2", verb="PASV"))
+    add(Row("lftp", "", "strict", run_lftp, tls="1.3", verb="PASV"))
+    add(Row("lftp", "", "strict", run_lftp, tls="1.3", verb="EPSV"))
+    add(Row("lftp", "", "strict", run_lftp, tls="1.2", verb="PORT"))
+    add(Row("lftp", "", "strict", run_lftp, tls="1.3", verb="PORT"))
+    # lftp sends the IP literal "::1" as SNI (RFC 6066 forbids literals);
+    # GnuTLS refuses it as a server name and fails the handshake, and
+    # GnuTLS lets no server override its server_name parser.  A host name
+    # works, but this machine has none for ::1.
+    add(Row("lftp", "", "strict", run_lftp, tls="1.2", verb="EPSV", family=V6,
+            xfail=("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
+                   r"TLS fatal alert has been received")))
+    add(Row("lftp", "", "strict", run_lftp, tls="1.3", verb="EPRT", family=V6,
+            xfail=("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
+                   r"TLS fatal alert has been received")))
+    add(Row("lftp", "ftps://", "strict", run_lftp, tls="1.2", verb="PASV", implicit=True))
+    add(Row("lftp", "ftps://", "strict", run_lftp, tls="1.3", verb="EPSV", implicit=True,
+            family=V6, xfail=("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
+                              r"TLS fatal alert has been received")))
+    add(Row("lftp", "", "open", run_lftp, tls="1.3", verb="PASV", prot="C"))
+    add(Row("lftp", "ftp:ssl-use-ccc", "cccnonotify", run_lftp, tls="1.3", verb="PASV",
+            ccc=True, resumed=False))
+    # CCC under SECURE_SESSION_REUSE REQUIRED (the default): lftp drops the
+    # TLS session with the control TLS, so no data connection resumes.
+    # (curl with TLS 1.3 resumes once, then has no ticket left: tickets are
+    # used once and none can come on a clear control connection.)
+    add(Row("lftp", "ftp:ssl-use-ccc", "ccc-reuse-req", run_lftp, tls="1.3", verb="PASV",
+            ccc=True, xfail=("no data connection resumes after CCC", r"\b522\b")))
+    # curl (OpenSSL): new-session callback, one ticket per data connection.
+    add(Row("curl", "", "strict", run_curl, tls="1.2", verb="EPSV"))
+    add(Row("curl", "", "strict", run_curl, tls="1.3", verb="EPSV"))
+    add(Row("curl", "--disable-epsv", "strict", run_curl, tls="1.3", verb="PASV"))
+    # curl 7.87-7.88 lost TLS on active data connections (curl#10666, fixed
+    # in 8.0): it accepts the server's connection and never starts the
+    # handshake.  Its active rows use PROT C; one shows the bug.
+    add(Row("curl", "-P --disable-eprt", "strict", run_curl, tls="1.3", verb="PORT",
+            opts={"max_time": 4},
+            xfail=("curl 7.88 starts no TLS on active data connections (curl#10666)",
+                   r"curl exit 28")))
+    add(Row("curl", "-P --disable-eprt --ftp-ssl-control", "open", run_curl, tls="1.2",
+            verb="PORT", prot="C"))
+    add(Row("curl", "-P --ftp-ssl-control", "open", run_curl, tls="1.3", verb="EPRT",
+            prot="C"))
+    add(Row("curl", "", "strict", run_curl, tls="1.3", verb="EPSV", family=V6))
+    add(Row("curl", "-P --ftp-ssl-control", "open", run_curl, tls="1.2", verb="EPRT",
+            prot="C", family=V6))
+    add(Row("curl", "ftps://", "strict", run_curl, tls="1.3", verb="EPSV", implicit=True))
+    add(Row("curl", "ftps://", "strict", run_curl, tls="1.2", verb="EPSV", implicit=True,
+            family=V6))
+    add(Row("curl", "--ftp-ssl-ccc passive", "open", run_curl, tls="1.3", verb="EPSV",
+            ccc=True, resumed=False, opts={"ccc_mode": "passive"}))
+    add(Row("curl", "--ftp-ssl-ccc active", "open", run_curl, tls="1.2", verb="EPSV",
+            ccc=True, resumed=False, opts={"ccc_mode": "active"}))
+    # ftplib.FTP_TLS: never resumes (cpython#63699): full handshakes.
+    add(Row("ftplib", "", "open", run_ftplib, tls="1.3", verb="PASV", resumed=False))
+    add(Row("ftplib", "", "open", run_ftplib, tls="1.2", verb="PORT", resumed=False))
+    add(Row("ftplib", "", "open", run_ftplib, tls="1.3", verb="EPRT", resumed=False,
+            family=V6))
+    add(Row("ftplib", "", "open", run_ftplib, tls="1.2", verb="EPSV", prot="C",
+            resumed=False, family=V6))
+    add(Row("ftplib", "no resumption: 522 expected", "strict", run_ftplib_refused,
+            tls="1.3", verb="PASV", resumed=False, refused=True))
+    add(Row("ftplib", "no resumption: 522 expected", "strict", run_ftplib_refused,
+            tls="1.2", verb="EPSV", resumed=False, refused=True, family=V6))
+    # gnutls-cli: STARTTLS on the control connection; a second gnutls-cli
+    # for the data connection (a full handshake).
+    add(Row("gnutls-cli", "", "open", run_gnutls_cli, tls="1.3", resumed=False))
+    add(Row("gnutls-cli", "", "open", run_gnutls_cli, tls="1.2", resumed=False,
+            family=V6))
+    add(Row("gnutls-cli", "no resumption: 522 expected", "strict", run_gnutls_cli,
+            tls="1.2", resumed=False, refused=True))
+    return r
+
+
+def versions():
+    out = []
+    for prog, args in (("lftp", ["--version"]), ("curl", ["--version"]),
+                       ("gnutls-cli", ["--version"])):
+        try:
+            rc, o, _ = ftptest.run([ftptest.require_program(prog), *args], timeout=10)
+            first = o.splitlines()[0] if o else "?"
+        except AssertionError as e:
+            first = f"MISSING ({e})"
+        out.append(f"{prog}: {first.strip()[:90]}")
+    out.append(f"python: {sys.version.split()[0]} ssl {ssl.OPENSSL_VERSION}")
+    return out
+
+
+def run_row(row, servers):
+    t0 = time.monotonic()
+    try:
+        if row.family == V6 and not servers[row.config].ipv6:
+            raise RowFailure("::1 not available on this machine")
+        row.run(row, servers[row.config])
+        row.status = "PASS"
+    except RowFailure as e:
+        row.status, row.reason = "FAIL", str(e)
+    except Exception as e:  # a bug in a row must not hide the others
+        row.status, row.reason = "FAIL", f"{type(e).__name__}: {e}"[:200]
+    if row.xfail:
+        what, pattern = row.xfail
+        if row.status == "PASS":
+            row.status, row.reason = "XPASS", f"known problem gone? ({what})"
+        elif re.search(pattern, row.reason):
+            row.status, row.reason = "XFAIL", f"{what}: {row.reason}"
+        else:
+            row.reason = f"not the known problem ({what}): {row.reason}"
+    row.seconds = time.monotonic() - t0
+    return row
+
+
+def row_ok(row):
+    return row.status in ("PASS", "XFAIL")
+
+
+def print_matrix(rows, out):
+    w = max(len(r.label()) for r in rows)
+    out.write(f"{'client':<10}  {'mode':<{w}}  result  time   reason\n")
+    for r in rows:
+        out.write(f"{r.client:<10}  {r.label():<{w}}  {r.status:<6}  {r.seconds:4.1f}s"
+                  f"  {r.reason}\n")
+    failed = sum(not row_ok(r) for r in rows)
+    xfail = sum(r.status == "XFAIL" for r in rows)
+    out.write(f"{len(rows)} rows, {len(rows) - failed - xfail} passed, "
+              f"{xfail} known problems (XFAIL), {failed} failed\n")
+    out.flush()
+
+
+def run_matrix(jobs=8, filters=(), out=sys.stdout):
+    """Start the servers, run the rows, print the matrix.  Returns the rows.
+    Needs FTPTEST_* set (main() or run.py does it)."""
+    chosen = [r for r in rows()
+              if not filters or any(re.search(f, f"{r.client} {r.label()}") for f in filters)]
+    if not chosen:
+        raise SystemExit("interop.py: no row matches")
+    for prog in ("lftp", "curl", "gnutls-cli"):
+        ftptest.require_program(prog)
+    servers = Servers(chosen)
+    try:
+        servers.start()
+        for line in versions():
+            out.write(line + "\n")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as ex:
+            list(ex.map(lambda r: run_row(r, servers), chosen))
+    finally:
+        servers.stop()
+    print_matrix(chosen, out)
+    return chosen
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", required=True, help="build directory: '.' or 'build/san/'")
+    ap.add_argument("--jobs", type=int, default=8, help="rows run at once (8)")
+    ap.add_argument("filters", nargs="*", help="regular expressions on 'client mode'")
+    args = ap.parse_args()
+    build = Path(args.build)
+    build = (build if build.is_absolute() else Path.cwd() / build).resolve()
+    if not (build / "server" / "ftpd").is_file():
+        print(f"interop.py: {build}/server/ftpd does not exist", file=sys.stderr)
+        return 2
+    keep = os.environ.get("KEEP_TMP") == "1"
+    tmp = Path(tempfile.mkdtemp(prefix="interop-"))
+    os.environ.update(FTPTEST_BUILD=str(build), FTPTEST_SRC=str(SRC), FTPTEST_TMP=str(tmp))
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    t0 = time.monotonic()
+    try:
+        print(f"interop matrix: ftpd {build / 'server' / 'ftpd'}")
+        chosen = run_matrix(args.jobs, args.filters)
+    except KeyboardInterrupt as e:
+        print(f"interop.py: interrupted ({e}); stopping everything", file=sys.stderr)
+        return 3
+    except AssertionError as e:       # a server failed (sanitizer report, crash)
+        print(f"interop.py: {e}", file=sys.stderr)
+        return 1
+    finally:
+        left = ftptest.live_procs()
+        ftptest.stop_all()
+        if left:
+            print(f"interop.py: stopped processes left running: {left}", file=sys.stderr)
+        if keep:
+            print(f"interop.py: kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"interop.py: {time.monotonic() - t0:.1f}s")
+    return 0 if all(row_ok(r) for r in chosen) and not left else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
