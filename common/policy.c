@@ -65,16 +65,14 @@ struct ftp_verdict ftp_policy_auth(const struct ftp_conf *c,
     return refuse(FTP_R_NOT_IMPL_PARAM, "Security mechanism not supported");
   /* RFC 4217 defines TLS; TLS-C, SSL and TLS-P come from its drafts and
    * every server accepts them: SSL and TLS-P protect data by default. */
-  if (strcasecmp(mech, "TLS") == 0 || strcasecmp(mech, "TLS-C") == 0) {
-    /* control only */
-  } else if (strcasecmp(mech, "SSL") == 0 || strcasecmp(mech, "TLS-P") == 0) {
-    *protect_data = 1;
-  } else {
+  if (strcasecmp(mech, "SSL") != 0 && strcasecmp(mech, "TLS-P") != 0 &&
+      strcasecmp(mech, "TLS") != 0 && strcasecmp(mech, "TLS-C") != 0)
     return refuse(FTP_R_NOT_IMPL_PARAM,
                   "Server does not understand the specified mechanism (use TLS)");
-  }
   if (!st->have_cert)
     return refuse(FTP_R_NEED_RESOURCE, "No server certificate available (KEYRING)");
+  /* SSL and TLS-P protect data too; TLS and TLS-C the control only. */
+  *protect_data = strcasecmp(mech, "SSL") == 0 || strcasecmp(mech, "TLS-P") == 0;
   return allowed;
 }
 

@@ -691,7 +691,15 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
   o->tls_ctx = s->cfg->tls;
   o->tls_server = 1;
   o->resume = s->resume;
-  o->require_resume = c->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED;
+  /* After CCC the control connection can carry no new session ticket, and
+   * clients (lftp) drop the TLS session with the control TLS: a data
+   * connection then resumes if it can, but is not refused for a full
+   * handshake (ProFTPD's choice too, its Bug#3465).  SECURE_CTRLCONN
+   * PRIVATE refuses CCC where that binding must hold for the whole
+   * session; PASSIVEDATACONN NOREDIRECT still ties the data connection to
+   * the client's address. */
+  o->require_resume = c->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED &&
+                      !s->pol.ccc_done;
   o->cert_crosscheck = c->tlscertcrosscheck;
   o->have_ctrl_cert = s->have_cert;
   memcpy(o->ctrl_cert_sha256, s->cert_sha256, sizeof(o->ctrl_cert_sha256));

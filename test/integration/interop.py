@@ -27,18 +27,14 @@ process is stopped by its process-group id, also on failure or interrupt.
 Exit status 0 only if every row passed; 1 otherwise; 2 bad usage.
 
 Known problems, as XFAIL rows: lftp sends the IP literal "::1" as SNI
-(GnuTLS refuses it as a server name); curl 7.87-7.88 starts no TLS on active
-data connections (curl#10666; its active rows use PROT C); CCC under the
-default SECURE_SESSION_REUSE REQUIRED (lftp drops the TLS session with the
-control TLS, so no data connection resumes).  Not in the matrix:
+(GnuTLS refuses it as a server name, in a parser an application cannot
+override); curl 7.87-7.88 starts no TLS on active data connections
+(curl#10666; its active rows use PROT C).  Not in the matrix:
   * lftp 4.9.2 with CCC at TLSRFCLEVEL RFC4217 fails most of the time: when
     the server's close_notify arrives in the same read as the 200 reply,
     lftp takes it for the connection's end ("Peer closed connection") before
     it enters its CCC state.  At CCCNONOTIFY (nothing follows the 200) it
     works: the CCC row of lftp uses that level.
-  * curl with TLS 1.3 after CCC under SECURE_SESSION_REUSE REQUIRED: its
-    first data connection resumes, the next does not (tickets are used once,
-    and no fresh one can come on a clear control connection).
 """
 
 import argparse
@@ -86,7 +82,8 @@ CONFIGS = {
                            "SECURE_SESSION_REUSE ALLOWED"), implicit=False),
     "cccnonotify": dict(keywords=("SECURE_CTRLCONN CLEAR", "TLSRFCLEVEL CCCNONOTIFY",
                                   "SECURE_SESSION_REUSE ALLOWED"), implicit=False),
-    # CCC with the default SECURE_SESSION_REUSE REQUIRED: known to fail.
+    # CCC with the default SECURE_SESSION_REUSE REQUIRED: after CCC a full
+    # handshake is accepted on data connections.
     "ccc-reuse-req": dict(keywords=("SECURE_CTRLCONN CLEAR", "TLSRFCLEVEL CCCNONOTIFY",
                                     "SECURE_SESSION_REUSE REQUIRED"), implicit=False),
 }
@@ -536,11 +533,10 @@ def rows():
     add(Row("lftp", "ftp:ssl-use-ccc", "cccnonotify", run_lftp, tls="1.3", verb="PASV",
             ccc=True, resumed=False))
     # CCC under SECURE_SESSION_REUSE REQUIRED (the default): lftp drops the
-    # TLS session with the control TLS, so no data connection resumes.
-    # (curl with TLS 1.3 resumes once, then has no ticket left: tickets are
-    # used once and none can come on a clear control connection.)
+    # TLS session with the control TLS, so no data connection can resume;
+    # after CCC ftpd accepts a full handshake (as ProFTPD does).
     add(Row("lftp", "ftp:ssl-use-ccc", "ccc-reuse-req", run_lftp, tls="1.3", verb="PASV",
-            ccc=True, xfail=("no data connection resumes after CCC", r"\b522\b")))
+            ccc=True, resumed=False))
     # curl (OpenSSL): new-session callback, one ticket per data connection.
     add(Row("curl", "", "strict", run_curl, tls="1.2", verb="EPSV"))
     add(Row("curl", "", "strict", run_curl, tls="1.3", verb="EPSV"))
