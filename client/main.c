@@ -38,6 +38,8 @@ static int load_member(const struct ftpc_opts *o, struct ftp_conf *conf,
     return -1;
   }
   if (ftp_conf_load(conf, path, ftp_conf_diag_stderr, NULL) != 0) {
+    /* A refused member leaves a partial configuration behind: free it. */
+    ftp_conf_free(conf);
     fprintf(stderr, "ftp: %s: configuration refused\n", path);
     return -1;
   }
