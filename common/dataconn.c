@@ -726,8 +726,10 @@ static int sendfile_start(struct ftp_dataconn *dc) {
   return 0;
 }
 
-int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
-                           int ascii, ftp_dataconn_cb *done) {
+/* The start of a file transfer.  The descriptor becomes ours first, so
+ * that it is closed even when the transfer cannot start. */
+static int begin_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
+                      int ascii, ftp_dataconn_cb *done) {
   int r;
 
   dc->fd = fd;
@@ -736,6 +738,15 @@ int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
   dc->off = offset;
   dc->ascii = ascii;
   ftp_ascii_init(&dc->conv);
+  return 0;
+}
+
+int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
+                           int ascii, ftp_dataconn_cb *done) {
+  int r;
+
+  if ((r = begin_file(dc, fd, offset, ascii, done)) != 0)
+    return r;
   if (!ftp_chan_is_tls(dc->ch) && !ascii) {
     if ((r = sendfile_start(dc)) != 0)
       finish(dc, r);
@@ -958,12 +969,8 @@ int ftp_dataconn_recv_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
                            int ascii, ftp_dataconn_cb *done) {
   int r;
 
-  dc->fd = fd;
-  if ((r = begin(dc, done)) != 0)
+  if ((r = begin_file(dc, fd, offset, ascii, done)) != 0)
     return r;
-  dc->off = offset;
-  dc->ascii = ascii;
-  ftp_ascii_init(&dc->conv);
   dc->blk[0] = malloc(FTP_DATA_BLOCK);
   dc->blk[1] = malloc(FTP_DATA_BLOCK);
   if (ascii)
