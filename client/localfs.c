@@ -43,18 +43,21 @@ int ftpc_part_name(const char *local, char *out, size_t n) {
   return w < 0 || (size_t)w >= n ? FTP_E_TOOBIG : 0;
 }
 
-static int fstat_size(uv_loop_t *loop, uv_file fd, int64_t *size) {
-  uv_fs_t req;
-  int r = uv_fs_fstat(loop, &req, fd, NULL);
-
+/* The size from a finished stat request r of req: a regular file's only. */
+static int regular_size(uv_fs_t *req, int r, int64_t *size) {
   if (r == 0) {
-    if (!S_ISREG(req.statbuf.st_mode))
+    if (!S_ISREG(req->statbuf.st_mode))
       r = UV_EISDIR;
     else
-      *size = (int64_t)req.statbuf.st_size;
+      *size = (int64_t)req->statbuf.st_size;
   }
-  uv_fs_req_cleanup(&req);
+  uv_fs_req_cleanup(req);
   return r;
+}
+
+static int fstat_size(uv_loop_t *loop, uv_file fd, int64_t *size) {
+  uv_fs_t req;
+  return regular_size(&req, uv_fs_fstat(loop, &req, fd, NULL), size);
 }
 
 static void close_fd(uv_loop_t *loop, uv_file fd) {
@@ -100,16 +103,7 @@ int ftpc_part_commit(uv_loop_t *loop, const char *local) {
 
 int ftpc_local_size(uv_loop_t *loop, const char *path, int64_t *size) {
   uv_fs_t req;
-  int r = uv_fs_stat(loop, &req, path, NULL);
-
-  if (r == 0) {
-    if (!S_ISREG(req.statbuf.st_mode))
-      r = UV_EISDIR;
-    else
-      *size = (int64_t)req.statbuf.st_size;
-  }
-  uv_fs_req_cleanup(&req);
-  return r;
+  return regular_size(&req, uv_fs_stat(loop, &req, path, NULL), size);
 }
 
 int ftpc_local_open_read(uv_loop_t *loop, const char *path, uv_file *fd,

@@ -67,16 +67,6 @@ static int hexval(int c) {
   return -1;
 }
 
-static char *dup_span(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-
-  if (d == NULL)
-    return NULL;
-  memcpy(d, s, n);
-  d[n] = 0;
-  return d;
-}
-
 /* Security: no byte of the raw URL may be a blank or a control character;
  * the ones that matter after decoding are checked in decode(). */
 static int check_raw(const char *s, size_t n, const char **msg) {
@@ -293,7 +283,7 @@ static int parse_name(const char *h, const char *end, struct ftp_url *u,
         h[i] != '_')
       SYNTAX("bad character in URL host (want a name, a dotted quad or "
              "[IPv6])");
-  if ((u->host = dup_span(h, n)) == NULL)
+  if ((u->host = strndup(h, n)) == NULL)
     return FTP_E_NOMEM;
   for (i = 0; i < n; i++)
     u->host[i] = (char)lower((unsigned char)u->host[i]);
@@ -391,7 +381,7 @@ static int build_path(struct ftp_url *u, const char **msg) {
   }
   if (r == 0) {
     s = ftp_buf_cstr(&b, &r);
-    if (s != NULL && (u->path = dup_span(s, ftp_buf_len(&b))) == NULL)
+    if (s != NULL && (u->path = strndup(s, ftp_buf_len(&b))) == NULL)
       r = FTP_E_NOMEM;
   }
   ftp_buf_free(&b);
@@ -406,7 +396,7 @@ static int parse_path(const char *p, const char *end, struct ftp_url *u,
   int r;
 
   if (p == end) {
-    u->path = dup_span("", 0);
+    u->path = strdup("");
     return u->path == NULL ? FTP_E_NOMEM : 0;
   }
   if (memchr(p, '?', (size_t)(end - p)) != NULL)
@@ -432,7 +422,7 @@ static int parse_path(const char *p, const char *end, struct ftp_url *u,
        * argument; curl and we send CWD /).  Other empty segments would be a
        * CWD without argument: dropped. */
       if (k == 0 && nseg > 1) {
-        if ((u->components[u->ncomponents] = dup_span("/", 1)) == NULL)
+        if ((u->components[u->ncomponents] = strdup("/")) == NULL)
           return FTP_E_NOMEM;
         u->ncomponents++;
       }

@@ -336,10 +336,16 @@ static void dispatch(struct ftpd_session *s, const char *verb, const char *arg) 
 
 /* A framed command (or a bad line) waits in s->held until the session may
  * run it: "VERB\0arg", or an empty verb and the error in held_err. */
-static int hold(struct ftpd_session *s, const struct ftp_cmd *cmd) {
+static int hold(struct ftpd_session *s, const struct ftp_cmd *cmd, int err) {
   int r;
 
   ftp_buf_reset(&s->held);
+  s->held_err = err;
+  if (err != 0) {
+    /* A refused line waits its turn too, so its reply stays in order. */
+    s->have_held = 1;
+    return 0;
+  }
   if ((r = ftp_buf_put(&s->held, cmd->verb, strlen(cmd->verb) + 1)) != 0 ||
       (r = ftp_buf_put(&s->held, cmd->arg, cmd->arg_len + 1)) != 0)
     return r;
@@ -353,24 +359,23 @@ static int held_may_run_now(const struct ftpd_session *s) {
   if (!s->busy)
     return 1;
   /* RFC 959 4.1.3: ABOR, STAT (and QUIT) during a transfer. */
-  if (s->xfer == NULL)
+  if (s->xfer == NULL || s->held_err != 0)
     return 0;
   cmd = ftpd_cmd_find((const char *)ftp_buf_ptr(&s->held));
   return cmd != NULL && (cmd->flags & CMD_DURING_XFER);
 }
 
 static void run_held(struct ftpd_session *s) {
-  const char *verb = (const char *)ftp_buf_ptr(&s->held);
-  const char *arg = verb + strlen(verb) + 1;
-
   s->have_held = 0;
   /* Any line is activity, also one answered at once (NOOP, a 500): the
    * INACTIVE clock starts again. */
   ftpd_session_touch(s);
-  if (verb[0] == 0) {
-    /* A bad line: its error code is stored as the argument. */
-    ftpd_reply_err(s, atoi(arg), NULL);
+  if (s->held_err != 0) {
+    ftpd_reply_err(s, s->held_err, NULL);
+    s->held_err = 0;
   } else {
+    const char *verb = (const char *)ftp_buf_ptr(&s->held);
+    const char *arg = verb + strlen(verb) + 1;
     int was_busy = s->busy;
     char saved[FTP_CMD_VERB_MAX + 1];
 
@@ -387,7 +392,6 @@ static void run_held(struct ftpd_session *s) {
 
 static void process(struct ftpd_session *s) {
   struct ftp_cmd cmd;
-  char code[16]; /* a bad line's error, held as its argument */
   int r;
 
   if (s->in_dispatch)
@@ -400,13 +404,7 @@ static void process(struct ftpd_session *s) {
       r = ftp_cmd_reader_next(&s->rd, &cmd);
       if (r == 0)
         break;
-      if (r < 0) {
-        snprintf(code, sizeof(code), "%d", r);
-        memset(&cmd, 0, sizeof(cmd));
-        cmd.arg = code;
-        cmd.arg_len = strlen(code);
-      }
-      if (hold(s, &cmd) != 0) {
+      if (hold(s, &cmd, r < 0 ? r : 0) != 0) {
         ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
         break;
       }

@@ -101,6 +101,7 @@ struct ftpd_session {
   int in_dispatch;
   int have_held;                   /* a framed command waits for busy == 0 */
   struct ftp_buf held;             /* "VERB\0arg" (may hold a password) */
+  int held_err;                    /* or, instead, a refused line's error */
   char verb[FTP_CMD_VERB_MAX + 1]; /* the command being executed */
 
   /* security */

@@ -128,16 +128,6 @@ static void report(struct parse *p, size_t line, const char *fmt, ...) {
   p->diag(p->arg, msg);
 }
 
-static char *dup_span(const char *s, size_t n) {
-  char *d = malloc(n + 1);
-
-  if (d == NULL)
-    return NULL;
-  memcpy(d, s, n);
-  d[n] = 0;
-  return d;
-}
-
 static void wipe_str(char *s) {
   if (s != NULL) {
     explicit_bzero(s, strlen(s));
@@ -204,7 +194,7 @@ static int check_name(struct parse *p, const char *s, size_t n,
       return 0;
     }
   }
-  if ((u->name = dup_span(s, n)) == NULL)
+  if ((u->name = strndup(s, n)) == NULL)
     return FTP_E_NOMEM;
   return 0;
 }
@@ -247,7 +237,7 @@ static int check_hash(struct parse *p, const char *s, size_t n,
            m == 0 ? "(traditional DES)" : quote(&q, s, m));
     return 0;
   }
-  if ((h = dup_span(s, n)) == NULL)
+  if ((h = strndup(s, n)) == NULL)
     return FTP_E_NOMEM;
   cs = crypt_checksalt(h);
   if (cs == CRYPT_SALT_INVALID || cs == CRYPT_SALT_METHOD_DISABLED) {
@@ -282,7 +272,7 @@ static int check_home(struct parse *p, const char *s, size_t n,
            quote(&q, s, n));
     return 0;
   }
-  if ((u->home = dup_span(s, n)) == NULL)
+  if ((u->home = strndup(s, n)) == NULL)
     return FTP_E_NOMEM;
   return 0;
 }
@@ -415,7 +405,7 @@ static int check_options(struct parse *p, const char *s, size_t n,
       } else if (has_ctl(s, n)) {
         report(p, p->line, "cert-dn %s contains a control character",
                quote(&q, s, n));
-      } else if ((u->cert_dn = dup_span(s, n)) == NULL) {
+      } else if ((u->cert_dn = strndup(s, n)) == NULL) {
         return FTP_E_NOMEM;
       }
       return 0;
@@ -576,7 +566,7 @@ int ftp_users_parse(const char *fname, const char *text, size_t len,
     goto out;
   }
   if (p.dummy_hash != NULL &&
-      (u->dummy_hash = dup_span(p.dummy_hash, strlen(p.dummy_hash))) == NULL) {
+      (u->dummy_hash = strdup(p.dummy_hash)) == NULL) {
     r = FTP_E_NOMEM;
     goto out;
   }
