@@ -114,7 +114,7 @@ static int listen_on(struct ftpd_server *srv, const char *ip, unsigned port,
 /* A socket the service manager bound and handed over (socket activation). */
 static int adopt(struct ftpd_server *srv, const struct ftpd_listenfd *fd) {
   struct ftpd_listener *l;
-  struct sockaddr_storage sa;
+  struct sockaddr_storage sa = {0};
   socklen_t len = sizeof(sa);
   char ip[64] = "?";
 
