@@ -12,6 +12,12 @@
 #   make run                  build, set up, and start a demo ftpd on localhost
 #   make lint                 banned functions and a complexity ceiling
 #   make fuzz                 libFuzzer harnesses (clang)
+#   make install              programs, man pages, samples, systemd units,
+#                             PAM, logrotate and fail2ban files (PREFIX,
+#                             DESTDIR, SYSCONFDIR, BINDIR, SBINDIR, MANDIR);
+#                             never over a file of the administrator's
+#   make uninstall            remove what install added, keep what the
+#                             administrator changed or added
 #
 # Nothing here depends on what was installed by hand: `make deps` is the one
 # place that knows which Debian packages the build and the tests need.
@@ -43,41 +49,57 @@ else
   OPT := -O1 -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
 
-CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+# Where the installed programs look for their members (common/ftp_paths.h).
+# Every object depends on a stamp holding the value, so building with
+# another SYSCONFDIR rebuilds them.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+PATHS_DEF := -DFTP_SYSCONFDIR='"$(SYSCONFDIR)"'
+PATHS_STAMP := $(O)/sysconfdir.stamp
+
+CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(PATHS_DEF) $(CFLAGS)
 LDFLAGS_ALL = $(BASE_LDFLAGS) $(OPT) $(LDFLAGS)
 
 LIB := $(OUT)common/libftpcommon.a
 FTPD := $(OUT)server/ftpd
 FTP := $(OUT)client/ftp
+FTPCERT := $(OUT)server/ftpcert/ftpcert
 SERVER_LIB := $(O)/server/libftpd.a
 CLIENT_LIB := $(O)/client/libftpclient.a
 
 COMMON_SRC := $(wildcard common/*.c)
 SERVER_SRC := $(filter-out server/main.c,$(wildcard server/*.c))
 CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+FTPCERT_SRC := $(filter-out server/ftpcert/main.c,$(wildcard server/ftpcert/*.c))
 UNIT_SRC := $(wildcard test/unit/check_*.c)
 UNIT_HELPER_SRC := $(filter-out test/unit/check_%,$(wildcard test/unit/*.c))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(O)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(O)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(O)/%.o)
+FTPCERT_OBJ := $(FTPCERT_SRC:%.c=$(O)/%.o)
+FTPCERT_LIB := $(O)/server/ftpcert/libftpcert.a
 UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(O)/%.o)
 UNIT_HELPER_LIB := $(O)/test/unit/libunithelpers.a
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
 
 .PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop clean
+	interop clean install uninstall FORCE
 .DEFAULT_GOAL := all
 
-all: $(LIB) $(FTPD) $(FTP)
+all: $(LIB) $(FTPD) $(FTP) $(FTPCERT)
 
-$(O)/%.o: %.c
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
+
+$(O)/%.o: %.c $(PATHS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
-$(O)/test/unit/%.o: test/unit/%.c
+$(O)/test/unit/%.o: test/unit/%.c $(PATHS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -iquote server -iquote client -iquote test/unit -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -iquote server -iquote server/ftpcert -iquote client -iquote test/unit -MMD -MP -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
 	@mkdir -p $(@D)
@@ -99,6 +121,14 @@ $(FTP): $(O)/client/main.o $(CLIENT_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
+$(FTPCERT_LIB): $(FTPCERT_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(FTPCERT_OBJ)
+
+$(FTPCERT): $(O)/server/ftpcert/main.o $(FTPCERT_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 $(UNIT_HELPER_LIB): $(UNIT_HELPER_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $(UNIT_HELPER_OBJ)
@@ -107,7 +137,7 @@ $(UNIT_HELPER_LIB): $(UNIT_HELPER_OBJ)
 # archives; the linker pulls in only the objects the suite uses.  Suites named
 # in WRAP_<suite> wrap the allocator so that they can fail allocations on
 # purpose (test/unit/alloc_fail.h).
-$(O)/test/unit/check_%: $(O)/test/unit/check_%.o $(UNIT_HELPER_LIB) $(SERVER_LIB) $(CLIENT_LIB) $(LIB)
+$(O)/test/unit/check_%: $(O)/test/unit/check_%.o $(UNIT_HELPER_LIB) $(SERVER_LIB) $(CLIENT_LIB) $(FTPCERT_LIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) $(WRAP_$*) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 WRAP_buf := -Wl,--wrap=malloc -Wl,--wrap=realloc
@@ -153,6 +183,8 @@ fuzz:
 	@$(MAKE) -f test/fuzz/Makefile
 
 clean:
-	rm -rf build $(LIB) $(FTPD) $(FTP)
+	rm -rf build $(LIB) $(FTPD) $(FTP) $(FTPCERT)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+include server/install.mk
+
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)

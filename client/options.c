@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "ftp_paths.h"
+
 static const char usage_text[] =
     "usage: ftp [options] [HOST [PORT]]        interactive shell, or batch from stdin\n"
     "       ftp [options] [-o LOCAL] URL...    download (a URL ending in / lists)\n"
@@ -24,7 +26,7 @@ static const char usage_text[] =
     "      IPv6 literals in brackets; %XX escapes in paths; ;type=a|i|d\n"
     "\n"
     "options:\n"
-    "  -f MEMBER      client FTPDATA member (default: $HOME/ftp.data, /etc/ftp.data)\n"
+    "  -f MEMBER      client FTPDATA member (default: $HOME/ftp.data, " FTP_SYSTEM_MEMBER ")\n"
     "  -r tls         require TLS (AUTH TLS must succeed before USER)\n"
     "  -a tls         attempt TLS (clear only if the server does not support AUTH)\n"
     "  -p             passive mode (default, FWFRIENDLY TRUE)\n"

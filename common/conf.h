@@ -255,8 +255,10 @@ int ftp_conf_load(struct ftp_conf *c, const char *path, ftp_conf_diag_fn *diag,
 /*
  * ftp_conf_find_member: which member to read.  Lookup order, first existing
  * file wins:
- *   client: explicit_path (-f FILE), $HOME/ftp.data, /etc/ftp.data
- *   server: explicit_path (-f FILE), /etc/ftp.data
+ *   client: explicit_path (-f FILE), $HOME/ftp.data, SYSCONFDIR/ftp.data
+ *   server: explicit_path (-f FILE), SYSCONFDIR/ftpd/ftpd.data,
+ *           SYSCONFDIR/ftp.data
+ * (ftp_paths.h; SYSCONFDIR is /etc unless the build says otherwise).
  * An explicit path (non-NULL) is returned as is, whether or not it exists,
  * so that ftp_conf_load reports it.  A candidate that exists but cannot be
  * examined (stat fails other than with ENOENT/ENOTDIR) is returned too: a

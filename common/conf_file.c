@@ -19,8 +19,7 @@
 #include "err.h"
 #include "file.h"
 #include "ftp_limits.h"
-
-#define SYSTEM_MEMBER "/etc/ftp.data"
+#include "ftp_paths.h"
 
 static void file_diag(ftp_conf_diag_fn *diag, void *arg, const char *path,
                       const char *text) {
@@ -93,8 +92,12 @@ int ftp_conf_find_member(enum ftp_conf_side side, const char *explicit_path,
     if ((r = copy_path(out, outlen, home, "/ftp.data")) == 0)
       r = member_exists(&loop, out) ? 0 : UV_ENOENT;
   }
+  if (side == FTP_CONF_SERVER) {
+    if ((r = copy_path(out, outlen, FTP_SERVER_MEMBER, "")) == 0)
+      r = member_exists(&loop, out) ? 0 : UV_ENOENT;
+  }
   if (r == UV_ENOENT) {
-    if ((r = copy_path(out, outlen, SYSTEM_MEMBER, "")) == 0)
+    if ((r = copy_path(out, outlen, FTP_SYSTEM_MEMBER, "")) == 0)
       r = member_exists(&loop, out) ? 0 : UV_ENOENT;
   }
   uv_loop_close(&loop);

@@ -9,6 +9,7 @@
  * man page.
  */
 #include "conf_int.h"
+#include "ftp_paths.h"
 
 #include <stddef.h>
 
@@ -338,7 +339,7 @@ const struct ftp__conf_kw ftp__conf_table[] = {
               "addresses to listen on (ours)"),
   KW_STR("RUNAS", S, FTP__CONF_T_NAME, runas, "nobody",
          "account ftpd switches to when started as root (ours)"),
-  KW_STR("USERFILE", S, FTP__CONF_T_PATH, userfile, "/etc/ftpd/users",
+  KW_STR("USERFILE", S, FTP__CONF_T_PATH, userfile, FTP_DEFAULT_USERFILE,
          "file of FTP users (ours)"),
   KW_STR("XFERLOG", S, FTP__CONF_T_PATH, xferlog, NULL,
          "xferlog-format transfer log (ours)"),

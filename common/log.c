@@ -47,7 +47,9 @@ static const char *level_name(int level) {
   }
 }
 
-static void vlog(int level, const char *func, int r, const char *fmt,
+/* facility: 0 for the program's own (daemon), or a syslog facility such as
+ * LOG_AUTHPRIV for lines meant for the security log. */
+static void vlog(int level, int facility, const char *func, int r, const char *fmt,
                  va_list ap) {
   char msg[2048];
   int n;
@@ -59,7 +61,7 @@ static void vlog(int level, const char *func, int r, const char *fmt,
     snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s (%s)", ftp_err_name(r),
              ftp_strerror(r));
   if (log_syslog) {
-    syslog(level, "%s: %s", func, msg);
+    syslog(level | facility, "%s: %s", func, msg);
     return;
   }
   {
@@ -82,7 +84,17 @@ void ftp__log(int level, const char *func, int r, const char *fmt, ...) {
   if (level > log_level)
     return;
   va_start(ap, fmt);
-  vlog(level, func, r, fmt, ap);
+  vlog(level, 0, func, r, fmt, ap);
+  va_end(ap);
+}
+
+void ftp_log_security(int level, const char *fmt, ...) {
+  va_list ap;
+
+  if (level > log_level)
+    return;
+  va_start(ap, fmt);
+  vlog(level, LOG_AUTHPRIV, "security", 0, fmt, ap);
   va_end(ap);
 }
 

@@ -39,6 +39,15 @@ int ftp_log_enabled(int level);
 void ftp__log(int level, const char *func, int r, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * ftp_log_security: one line for the security log: to syslog with facility
+ * authpriv (auth.log), or to stderr like every other line, in both cases
+ * as "security: <text>" where other lines name their function.  Used by
+ * ftpd for its security events (server/seclog.h documents their format).
+ */
+void ftp_log_security(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #define log_err(...) ftp__log(FTP_LOG_ERR, __func__, 0, __VA_ARGS__)
 #define log_warn(...) ftp__log(FTP_LOG_WARN, __func__, 0, __VA_ARGS__)
 #define log_notice(...) ftp__log(FTP_LOG_NOTICE, __func__, 0, __VA_ARGS__)

@@ -3,10 +3,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "err.h"
@@ -158,6 +160,20 @@ int ftpd_config_load(const char *path, unsigned port_override,
 fail:
   ftpd_config_unref(cfg);
   return r;
+}
+
+void ftpd_config_check_rereadable(const struct ftpd_config *cfg) {
+  const struct ftp_conf *c = &cfg->conf;
+  const char *what[] = {"member", "KEYRING", "CAFILE", "USERFILE", "BANNER", "LOGINMSG"};
+  const char *path[] = {cfg->member, c->keyring, c->cafile, c->userfile, c->banner,
+                        c->loginmsg};
+  size_t i;
+
+  for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+    if (path[i] != NULL && access(path[i], R_OK) != 0 && errno != ENOENT)
+      log_warn("%s %s: not readable by the account ftpd runs as (%s): "
+               "SIGHUP will not be able to reload it", what[i], path[i],
+               strerror(errno));
 }
 
 struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg) {

@@ -34,6 +34,14 @@ struct ftpd_config {
 int ftpd_config_load(const char *path, unsigned port_override,
                      struct ftpd_config **out);
 
+/*
+ * ftpd_config_check_rereadable: after privileges are dropped, warn about
+ * each file of cfg (the member, KEYRING, CAFILE, USERFILE, BANNER,
+ * LOGINMSG) that the account ftpd now runs as cannot read: SIGHUP re-reads
+ * them as that account, and would keep the old configuration.
+ */
+void ftpd_config_check_rereadable(const struct ftpd_config *cfg);
+
 struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg);
 void ftpd_config_unref(struct ftpd_config *cfg); /* accepts NULL */
 

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "log.h"
 #include "replycodes.h"
+#include "seclog.h"
 #include "session.h"
 
 /* Under PROT P, push a fresh TLS 1.3 ticket on the control connection
@@ -129,6 +130,7 @@ static void set_port_target(struct ftpd_session *s, const struct sockaddr_storag
   if (v.code != 0) {
     ftp_addr_to_string(t, who, sizeof(who));
     slog_info(s, "%s to %s port %u refused: %s", verb, who, ftp_addr_port(t), v.text);
+    ftpd_seclog(s, FTPD_SEC_POLICY_REFUSED, FTPD_SEC_M_NONE, verb, v.text);
     ftpd_reply_verdict(s, v);
     return;
   }

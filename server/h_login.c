@@ -15,6 +15,7 @@
 #include "err.h"
 #include "log.h"
 #include "replycodes.h"
+#include "seclog.h"
 #include "server.h"
 #include "session.h"
 
@@ -30,6 +31,12 @@ static void reset_login(struct ftpd_session *s) {
   s->uent = NULL;
 }
 
+static enum ftpd_sec_method login_method(const struct ftpd_session *s) {
+  return s->anonymous ? FTPD_SEC_M_ANONYMOUS
+         : s->cert_login ? FTPD_SEC_M_CERTIFICATE
+                         : FTPD_SEC_M_PASSWORD;
+}
+
 static void logged_in(struct ftpd_session *s, struct ftp_fs *fs, int code) {
   s->fs = *fs;
   s->fs_open = 1;
@@ -38,6 +45,7 @@ static void logged_in(struct ftpd_session *s, struct ftp_fs *fs, int code) {
   s->failed_logins = 0;
   slog_info(s, "logged in%s%s", s->anonymous ? " (anonymous)" : "",
             s->cert_login ? " by client certificate" : "");
+  ftpd_seclog(s, FTPD_SEC_LOGIN_OK, login_method(s), NULL, NULL);
   if (code == FTP_R_LOGGED_IN_SECURITY)
     ftpd_reply(s, code, "User logged in, authorized by security data exchange.");
   else if (!s->anonymous && s->cfg->loginmsg[0] != 0)
@@ -102,12 +110,16 @@ static void login_after(struct ftpd_job *job) {
 
   if (job->result == FTP_E_LOGIN) {
     slog_info(s, "login failed");
+    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
+                "wrong password or unknown user");
     ftpd_login_failed(s);
     return;
   }
   if (job->result != 0) {
     log_err("[#%lu] home directory %s of %s: %s", s->id, job->vpath, s->user,
             ftp_strerror(job->result));
+    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
+                "home directory cannot be used");
     ftpd_login_failed(s);
     return;
   }
@@ -151,8 +163,9 @@ void handle_user(struct ftpd_session *s, const char *arg) {
   v = ftp_policy_login_cert(s->conf, &s->pol, s->have_cert, s->cert_trusted, maps);
   if (v.code != 0) {
     slog_info(s, "login refused: %s", v.text);
+    ftpd_seclog(s, FTPD_SEC_LOGIN_REFUSED, FTPD_SEC_M_CERTIFICATE, NULL, v.text);
     reset_login(s);
-    ftpd_reply_verdict(s, v);
+    ftpd_reply(s, v.code, "%s", v.text);
     return;
   }
   s->login = LOGIN_USER_GIVEN;
@@ -179,6 +192,7 @@ void handle_pass(struct ftpd_session *s, const char *arg) {
     return;
   }
   if (strlen(arg) > FTP_PASS_MAX) {
+    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, FTPD_SEC_M_PASSWORD, NULL, "password too long");
     ftpd_login_failed(s);
     return;
   }

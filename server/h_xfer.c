@@ -25,6 +25,7 @@
 #include "listfmt.h"
 #include "log.h"
 #include "replycodes.h"
+#include "seclog.h"
 #include "server.h"
 #include "session.h"
 
@@ -168,6 +169,7 @@ static void xfer_end(struct ftpd_session *s, int status) {
       ftpd_reply(s, FTP_R_TRANSFER_OK, "Transfer complete.");
   } else {
     reply_failure(s, x, status);
+    ftpd_seclog_data_error(s, status);
   }
   slog_info(s, "%s %s: %" PRIu64 " bytes in %.3f s, %s: %s", kind_verb(x->kind),
             x->vpath, bytes, (double)(ftpd_now_ms(s) - x->start_ms) / 1000.0, desc,

@@ -18,7 +18,10 @@
 #include "config.h"
 #include "err.h"
 #include "fs.h"
+#include "ftp_paths.h"
+#include "listenfds.h"
 #include "log.h"
+#include "notify.h"
 #include "priv.h"
 #include "server.h"
 
@@ -28,7 +31,8 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: ftpd [-f MEMBER] [-p PORT] [-t] [-d] [-v]\n"
-          "  -f MEMBER  the FTPDATA member (default: /etc/ftp.data if present)\n"
+          "  -f MEMBER  the FTPDATA member (default: the first of " FTP_SERVER_MEMBER "\n"
+          "             and " FTP_SYSTEM_MEMBER " that exists)\n"
           "  -p PORT    listen on PORT instead of the member's PORT\n"
           "  -t         check the member, print the effective configuration, exit\n"
           "  -d         detach: run in the background, log to syslog, write PIDFILE\n"
@@ -66,6 +70,8 @@ int main(int argc, char **argv) {
   int test = 0, detach = 0, verbose = 0, opt, r;
   struct ftpd_config *cfg = NULL;
   struct ftpd_server srv;
+  struct ftpd_listenfd fds[FTPD_LISTENFDS_MAX];
+  unsigned nfds = 0;
   uv_loop_t *loop;
 
   while ((opt = getopt(argc, argv, "f:p:tdvh")) != -1) {
@@ -114,6 +120,12 @@ int main(int argc, char **argv) {
   }
   if (test)
     return check_config(member_path);
+  /* Under systemd, stderr goes to the journal: log through syslog instead,
+   * so that each line keeps its priority and facility (security events
+   * are authpriv) and carries no second timestamp. */
+  if (!detach && ftpd_notify_stderr_is_journal())
+    ftp_log_use_syslog();
+  ftpd_notify_init();
 
   /* Writes to a peer that is gone fail with EPIPE, never kill us. */
   signal(SIGPIPE, SIG_IGN);
@@ -126,6 +138,8 @@ int main(int argc, char **argv) {
             "users cannot be confined, refusing to start");
     return EXIT_RUNTIME;
   }
+  if (ftpd_listenfds_get(fds, &nfds) != 0)
+    return EXIT_CONFIG;
   if (ftpd_config_load(member_path, port, &cfg) != 0) {
     fprintf(stderr, "ftpd: %s: configuration refused\n",
             member_path != NULL ? member_path : "defaults");
@@ -134,13 +148,15 @@ int main(int argc, char **argv) {
   loop = uv_default_loop();
   ftpd_server_init(&srv, loop, cfg, member_path, port);
   ftpd_config_unref(cfg);
-  if (ftpd_server_listen(&srv) != 0 || ftpd_server_open_xferlog(&srv) != 0)
+  if (ftpd_server_listen(&srv, fds, nfds) != 0 || ftpd_server_open_xferlog(&srv) != 0)
     return EXIT_RUNTIME;
   if (detach && ftpd_detach(loop, srv.cfg->conf.pidfile) != 0)
     return EXIT_RUNTIME;
   if (ftpd_drop_privileges(srv.cfg->conf.runas) != 0)
     return EXIT_RUNTIME;
+  ftpd_config_check_rereadable(srv.cfg);
   log_info("ftpd started%s", member_path != NULL ? "" : " on defaults (no member found)");
+  ftpd_notify(FTPD_NOTIFY_READY, "serving");
   ftpd_server_run(&srv);
   uv_loop_close(loop);
   return 0;

@@ -3,14 +3,17 @@
  */
 #include "server.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "err.h"
 #include "log.h"
+#include "notify.h"
 #include "session.h"
 
 int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
@@ -62,6 +65,32 @@ static void connection_cb(uv_stream_t *stream, int status) {
   ftpd_session_accept(l);
 }
 
+static struct ftpd_listener *listener_new(struct ftpd_server *srv, int implicit) {
+  struct ftpd_listener *l = calloc(1, sizeof(*l));
+
+  if (l == NULL)
+    return NULL;
+  l->srv = srv;
+  l->implicit = implicit;
+  uv_tcp_init(srv->loop, &l->tcp);
+  return l;
+}
+
+/* Listen on l (bound or adopted), or close it and return the error. */
+static int listener_start(struct ftpd_server *srv, struct ftpd_listener *l, int r) {
+  if (r == 0)
+    r = uv_listen((uv_stream_t *)&l->tcp, 511, connection_cb);
+  if (r != 0) {
+    log_err("cannot listen on %s: %s", l->name, ftp_strerror(r));
+    uv_close((uv_handle_t *)&l->tcp, (uv_close_cb)free);
+    return r;
+  }
+  l->next = srv->listeners;
+  srv->listeners = l;
+  log_info("listening on %s%s", l->name, l->implicit ? " (implicit TLS)" : "");
+  return 0;
+}
+
 static int listen_on(struct ftpd_server *srv, const char *ip, unsigned port,
                      int implicit) {
   struct ftpd_listener *l;
@@ -72,34 +101,51 @@ static int listen_on(struct ftpd_server *srv, const char *ip, unsigned port,
     log_err("LISTENADDRESS %s: not an IP address", ip);
     return r;
   }
-  if ((l = calloc(1, sizeof(*l))) == NULL)
+  if ((l = listener_new(srv, implicit)) == NULL)
     return FTP_E_NOMEM;
-  l->srv = srv;
-  l->implicit = implicit;
   snprintf(l->name, sizeof(l->name), sa.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
            ip, port);
-  uv_tcp_init(srv->loop, &l->tcp);
   /* An IPv6 listener serves IPv6 only: "0.0.0.0" and "::" side by side. */
   r = uv_tcp_bind(&l->tcp, (struct sockaddr *)&sa,
                   sa.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
-  if (r == 0)
-    r = uv_listen((uv_stream_t *)&l->tcp, 511, connection_cb);
-  if (r != 0) {
-    log_err("cannot listen on %s: %s", l->name, ftp_strerror(r));
-    uv_close((uv_handle_t *)&l->tcp, (uv_close_cb)free);
-    return r;
-  }
-  l->next = srv->listeners;
-  srv->listeners = l;
-  log_info("listening on %s%s", l->name, implicit ? " (implicit TLS)" : "");
-  return 0;
+  return listener_start(srv, l, r);
 }
 
-int ftpd_server_listen(struct ftpd_server *srv) {
+/* A socket the service manager bound and handed over (socket activation). */
+static int adopt(struct ftpd_server *srv, const struct ftpd_listenfd *fd) {
+  struct ftpd_listener *l;
+  struct sockaddr_storage sa = {0};
+  socklen_t len = sizeof(sa);
+  char ip[64] = "?";
+
+  if (fd->implicit && !ftp_tls_ctx_has_cert(srv->cfg->tls)) {
+    log_err("an \"ftps\" socket (implicit TLS) was handed over, but the "
+            "member codes no KEYRING to serve TLS with");
+    return UV_EINVAL;
+  }
+  if ((l = listener_new(srv, fd->implicit)) == NULL)
+    return FTP_E_NOMEM;
+  if (getsockname(fd->fd, (struct sockaddr *)&sa, &len) == 0)
+    ftp_addr_to_string(&sa, ip, sizeof(ip));
+  snprintf(l->name, sizeof(l->name), sa.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+           ip, ftp_addr_port(&sa));
+  return listener_start(srv, l, uv_tcp_open(&l->tcp, fd->fd));
+}
+
+int ftpd_server_listen(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
+                       unsigned nfds) {
   const struct ftp_conf *c = &srv->cfg->conf;
   size_t i;
   int r;
 
+  if (nfds > 0) {
+    log_info("%u listening sockets from the service manager: PORT, TLSPORT "
+             "and LISTENADDRESS are not used", nfds);
+    for (i = 0; i < nfds; i++)
+      if ((r = adopt(srv, &fds[i])) != 0)
+        return r;
+    return 0;
+  }
   for (i = 0; i < c->listenaddress.n; i++) {
     if ((r = listen_on(srv, c->listenaddress.v[i], c->port, 0)) != 0)
       return r;
@@ -110,22 +156,56 @@ int ftpd_server_listen(struct ftpd_server *srv) {
   return 0;
 }
 
+/* Open XFERLOG for appending; a new file gets mode 0640. */
+static int open_xferlog(struct ftpd_server *srv, const char *path) {
+  uv_fs_t req;
+  int r;
+
+  r = uv_fs_open(srv->loop, &req, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                 0640, NULL);
+  uv_fs_req_cleanup(&req);
+  if (r < 0)
+    log_err("XFERLOG %s: %s", path, ftp_strerror(r));
+  return r;
+}
+
 int ftpd_server_open_xferlog(struct ftpd_server *srv) {
   const char *path = srv->cfg->conf.xferlog;
-  uv_fs_t req;
   int r;
 
   if (path == NULL)
     return 0;
-  r = uv_fs_open(srv->loop, &req, path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                 0640, NULL);
-  uv_fs_req_cleanup(&req);
-  if (r < 0) {
-    log_err("XFERLOG %s: %s", path, ftp_strerror(r));
+  if ((r = open_xferlog(srv, path)) < 0)
     return r;
-  }
   srv->xferlog = r;
   return 0;
+}
+
+void ftpd_server_reopen_logs(struct ftpd_server *srv) {
+  const char *path = srv->cfg->conf.xferlog;
+  int fd;
+
+  if (path == NULL) {
+    if (srv->xferlog >= 0)
+      log_warn("XFERLOG is no longer coded: the transfer log stops at restart");
+    return;
+  }
+  if ((fd = open_xferlog(srv, path)) < 0) {
+    log_err("transfer log: still writing to the file open before");
+    return;
+  }
+  if (srv->xferlog < 0) {
+    srv->xferlog = fd;
+  } else {
+    /* Transfer-log writes may be queued on the thread pool with the old
+     * descriptor's number: dup3 points that very number at the new file
+     * in one step, so a queued write lands in the old file or the new one,
+     * never in a descriptor the number was reused for (a socket). */
+    if (dup3(fd, srv->xferlog, O_CLOEXEC) < 0)
+      log_err("transfer log: dup3: %s", strerror(errno));
+    close(fd);
+  }
+  log_info("transfer log reopened: %s", path);
 }
 
 /* --- signals -------------------------------------------------------------- */
@@ -137,6 +217,7 @@ static void reload(struct ftpd_server *srv) {
   log_info("SIGHUP: re-reading %s", srv->member != NULL ? srv->member : "(defaults)");
   if (ftpd_config_load(srv->member, srv->port_override, &cfg) != 0) {
     log_err("the member has errors: keeping the previous configuration");
+    ftpd_server_reopen_logs(srv);
     return;
   }
   if (cfg->conf.port != old->port || cfg->conf.tlsport != old->tlsport ||
@@ -145,6 +226,7 @@ static void reload(struct ftpd_server *srv) {
   ftpd_config_unref(srv->cfg);
   srv->cfg = cfg;
   log_info("new configuration in effect for new sessions");
+  ftpd_server_reopen_logs(srv);
 }
 
 static void close_listeners(struct ftpd_server *srv) {
@@ -168,6 +250,7 @@ static void maybe_finish_stop(struct ftpd_server *srv) {
     return;
   close_handle((uv_handle_t *)&srv->grace);
   close_handle((uv_handle_t *)&srv->sig_hup);
+  close_handle((uv_handle_t *)&srv->sig_usr1);
   close_handle((uv_handle_t *)&srv->sig_term);
   close_handle((uv_handle_t *)&srv->sig_int);
 }
@@ -189,6 +272,7 @@ static void stop(struct ftpd_server *srv, const char *why) {
   if (srv->stopping)
     return;
   srv->stopping = 1;
+  ftpd_notify(FTPD_NOTIFY_STOPPING, "stopping: running transfers may finish");
   log_info("%s: stopping (running transfers get %d s to finish)", why,
            FTPD_GRACE_MS / 1000);
   close_listeners(srv);
@@ -201,21 +285,28 @@ static void stop(struct ftpd_server *srv, const char *why) {
   maybe_finish_stop(srv);
 }
 
+/* SIGHUP: a reload, announced to the service manager around it; SIGUSR1:
+ * reopen the transfer log (logrotate); SIGTERM, SIGINT: stop gracefully. */
 static void signal_cb(uv_signal_t *h, int signum) {
   struct ftpd_server *srv = h->data;
 
-  if (signum == SIGHUP)
+  if (signum == SIGHUP) {
+    ftpd_notify(FTPD_NOTIFY_RELOADING, "reloading the member");
     reload(srv);
-  else
+    ftpd_notify(FTPD_NOTIFY_READY, "serving");
+  } else if (signum == SIGUSR1) {
+    log_info("SIGUSR1: reopening the transfer log");
+    ftpd_server_reopen_logs(srv);
+  } else
     stop(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 int ftpd_server_run(struct ftpd_server *srv) {
-  uv_signal_t *sigs[] = {&srv->sig_hup, &srv->sig_term, &srv->sig_int};
-  int nums[] = {SIGHUP, SIGTERM, SIGINT};
+  uv_signal_t *sigs[] = {&srv->sig_hup, &srv->sig_usr1, &srv->sig_term, &srv->sig_int};
+  int nums[] = {SIGHUP, SIGUSR1, SIGTERM, SIGINT};
   size_t i;
 
-  for (i = 0; i < 3; i++) {
+  for (i = 0; i < 4; i++) {
     uv_signal_init(srv->loop, sigs[i]);
     sigs[i]->data = srv;
     uv_signal_start(sigs[i], signal_cb, nums[i]);

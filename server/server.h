@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "listenfds.h"
 
 struct ftpd_session;
 
@@ -29,7 +30,7 @@ struct ftpd_server {
   const char *member;          /* re-read on SIGHUP; NULL: defaults */
   unsigned port_override;
   struct ftpd_listener *listeners;
-  uv_signal_t sig_hup, sig_term, sig_int;
+  uv_signal_t sig_hup, sig_usr1, sig_term, sig_int;
   uv_timer_t grace;
   struct ftpd_session *sessions;
   unsigned nsessions;
@@ -52,11 +53,14 @@ int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
                      unsigned port_override);
 
 /*
- * ftpd_server_listen: bind and listen on every LISTENADDRESS at PORT, and at
- * TLSPORT when coded.  Done before privileges are dropped.
+ * ftpd_server_listen: listen on the nfds sockets in fds, handed over by the
+ * service manager (socket activation); when there are none, bind and listen
+ * on every LISTENADDRESS at PORT, and at TLSPORT when coded.  Done before
+ * privileges are dropped.
  * RETURNS: 0, or the first error (logged with the address).
  */
-int ftpd_server_listen(struct ftpd_server *srv);
+int ftpd_server_listen(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
+                       unsigned nfds);
 
 /* ftpd_server_run: install the signal handlers and run the loop until a
  * graceful stop completes.  RETURNS: 0. */
@@ -65,6 +69,15 @@ int ftpd_server_run(struct ftpd_server *srv);
 /* ftpd_server_open_xferlog: open XFERLOG for appending (before dropping
  * privileges, so the log may be root's). */
 int ftpd_server_open_xferlog(struct ftpd_server *srv);
+
+/*
+ * ftpd_server_reopen_logs: SIGUSR1, and after every SIGHUP: open XFERLOG
+ * anew (the file logrotate moved away stays complete; the next line goes to
+ * a file of that name), as the account ftpd runs as.  When the new file
+ * cannot be opened, the error is logged and lines keep going to the old one:
+ * none is lost.
+ */
+void ftpd_server_reopen_logs(struct ftpd_server *srv);
 
 /* Session bookkeeping, called by session.c. */
 void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s);

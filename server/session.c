@@ -19,6 +19,7 @@
 #include "log.h"
 #include "reply.h"
 #include "replycodes.h"
+#include "seclog.h"
 #include "server.h"
 
 /* Replies never exceed this; a STAT listing is sent in pieces below it. */
@@ -134,6 +135,8 @@ void ftpd_reply_err(struct ftpd_session *s, int err, const char *context) {
 }
 
 void ftpd_reply_verdict(struct ftpd_session *s, struct ftp_verdict v) {
+  if (ftpd_seclog_is_security_reply(v.code))
+    ftpd_seclog(s, FTPD_SEC_POLICY_REFUSED, FTPD_SEC_M_NONE, s->verb, v.text);
   ftpd_reply(s, v.code, "%s", v.text);
 }
 
@@ -226,6 +229,8 @@ static void handshake_timeout(uv_timer_t *t) {
   struct ftpd_session *s = t->data;
 
   slog_info(s, "TLS handshake not finished after %u seconds", s->idle_secs);
+  ftpd_seclog(s, FTPD_SEC_TLS_FAILED, FTPD_SEC_M_NONE, NULL,
+              "handshake not finished within INACTIVE");
   ftpd_session_close(s, "TLS handshake timed out");
 }
 
@@ -323,7 +328,12 @@ static void dispatch(struct ftpd_session *s, const char *verb, const char *arg) 
   }
   v = ftp_policy_command(s->conf, &s->pol, cmd->cls);
   if (v.code != 0) {
-    ftpd_reply_verdict(s, v);
+    /* A refused USER or PASS is a login the policy stopped (SECURE_FTP
+     * REQUIRED in clear) even though its reply is a plain 530. */
+    if (ftpd_seclog_is_security_reply(v.code) || cmd->cls == FTP_CLASS_USER ||
+        cmd->cls == FTP_CLASS_LOGIN)
+      ftpd_seclog(s, FTPD_SEC_POLICY_REFUSED, FTPD_SEC_M_NONE, verb, v.text);
+    ftpd_reply(s, v.code, "%s", v.text);
     return;
   }
   if (!(cmd->flags & CMD_KEEPS_RNFR) && s->rnfr != NULL) {
@@ -487,9 +497,12 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
 
   uv_timer_stop(&s->timer); /* the handshake timer */
   if (status != 0) {
-    slog_info(s, "TLS handshake failed: %s%s%s", ftp_strerror(status),
-              ftp_chan_tls_error(s->ctrl)[0] ? ": " : "",
-              ftp_chan_tls_error(s->ctrl));
+    char why[256];
+
+    snprintf(why, sizeof(why), "%s%s%s", ftp_strerror(status),
+             ftp_chan_tls_error(s->ctrl)[0] ? ": " : "", ftp_chan_tls_error(s->ctrl));
+    slog_info(s, "TLS handshake failed: %s", why);
+    ftpd_seclog(s, FTPD_SEC_TLS_FAILED, FTPD_SEC_M_NONE, NULL, why);
     ftpd_session_close(s, "TLS handshake failed");
     return;
   }
@@ -565,6 +578,13 @@ static void refuse(struct ftp_chan *ch, int implicit, const char *text) {
   ftp_chan_close(ch, refuse_cb);
 }
 
+static void refused_event(const char *who, const char *why) {
+  struct ftpd_sec_line l = {FTPD_SEC_CONNECTION_REFUSED, 0, who, NULL, FTPD_SEC_M_NONE,
+                            NULL, why};
+
+  ftpd_seclog_write(&l);
+}
+
 static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
   uv_os_fd_t fd;
   int one = 1;
@@ -608,12 +628,14 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   if (srv->nsessions >= cfg->conf.maxsessions) {
     log_notice("connection from %s refused: MAXSESSIONS %u reached", who,
                cfg->conf.maxsessions);
+    refused_event(who, "MAXSESSIONS reached");
     refuse(ch, l->implicit, "Too many users, try again later");
     return;
   }
   if (sessions_from(srv, &peer) >= cfg->conf.maxsessionsperip) {
     log_notice("connection from %s refused: MAXSESSIONSPERIP %u reached", who,
                cfg->conf.maxsessionsperip);
+    refused_event(who, "MAXSESSIONSPERIP reached");
     refuse(ch, l->implicit, "Too many connections from your address");
     return;
   }
