@@ -5,7 +5,9 @@
  * A download is written to LOCAL.part and renamed to LOCAL only when
  * ftpc_transfer succeeded, which means the data stream ended cleanly (with
  * close_notify under TLS) and the server said 2xx.  Any failure keeps the
- * .part file (reget resumes it with REST) and fails the command.
+ * .part file (reget resumes it with REST) and fails the command.  Where
+ * LOCAL is a symbolic link, that happens beside its target; a device, FIFO
+ * or socket is written in place (dest.h), and a failure there is said so.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 
 #include "buf.h"
 #include "cmdtab.h"
+#include "dest.h"
 #include "err.h"
 #include "localfs.h"
 #include "replycodes.h"
@@ -148,15 +151,41 @@ static void drop_empty_part(struct ftpc_shell *sh, const char *local) {
   }
 }
 
-int ftpc_sh_download(struct ftpc_shell *sh, const char *remote, const char *local,
-                     int resume) {
+/* A device, FIFO or socket: the data goes to fd in order; nothing to
+ * resume and nothing to rename (reget is a plain get here). */
+static int download_in_place(struct ftpc_shell *sh, const char *remote, const char *local,
+                             uv_file fd) {
+  struct ftpc_xfer x;
+  struct view v;
+  int r;
+
+  memset(&x, 0, sizeof(x));
+  x.kind = FTPC_XFER_RETR;
+  x.remote = remote;
+  x.ascii = sh->ascii;
+  x.fd = fd;
+  x.in_order = 1;
+  view_start(&v, sh, &x, remote, 0, 0);
+  r = ftpc_transfer(sh->c, &x);
+  if (x.bytes > 0 || r == 0)
+    summary(sh, &x, "received");
+  if (r != 0) {
+    int status = ftpc_sh_engine_fail(sh, r);
+    if (x.bytes > 0)
+      ftpc_sh_fail(sh, status, "%s (%s got an incomplete copy)", ftpc_error(sh->c), local);
+    return status;
+  }
+  return 0;
+}
+
+/* A regular file or a new name: LOCAL.part, renamed to LOCAL. */
+static int download_part(struct ftpc_shell *sh, const char *remote, const char *local,
+                         int resume) {
   struct ftpc_xfer x;
   struct view v;
   int64_t off = 0;
   int r;
 
-  if (strcmp(local, "-") == 0)
-    return download_stdout(sh, remote);
   if (resume && (r = prepare_resume(sh, remote, local)) != 0) {
     if (r == 1 && ftpc_settings(sh->c)->verbosity > FTPC_QUIET)
       fprintf(stderr, "ftp: %s is already complete\n", local);
@@ -187,6 +216,24 @@ int ftpc_sh_download(struct ftpc_shell *sh, const char *remote, const char *loca
     return ftpc_sh_fail(sh, FTPC_EXIT_FAIL, "rename %s%s to %s: %s", local,
                         FTPC_PART_SUFFIX, local, uv_strerror(r));
   return 0;
+}
+
+int ftpc_sh_download(struct ftpc_shell *sh, const char *remote, const char *local,
+                     int resume) {
+  struct ftpc_dest dest;
+  uv_file fd;
+  int r;
+
+  if (strcmp(local, "-") == 0)
+    return download_stdout(sh, remote);
+  if ((r = ftpc_dest_open(local, &dest, &fd)) != 0)
+    return ftpc_sh_fail(sh, FTPC_EXIT_FAIL, "%s: %s", local,
+                        r == UV_EISDIR    ? "is a directory"
+                        : r == UV_ENOTSUP ? "is a socket: nothing can be written to it"
+                                          : uv_strerror(r));
+  if (dest.in_place)
+    return download_in_place(sh, remote, local, fd);
+  return download_part(sh, remote, dest.path, resume);
 }
 
 /* --- uploads -------------------------------------------------------------- */

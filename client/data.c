@@ -377,7 +377,8 @@ static int start_pump(struct ftpc *c) {
   if (is_upload(x->kind))
     r = ftp_dataconn_send_file(c->dc, x->fd, 0, x->ascii, data_done_cb);
   else
-    r = ftp_dataconn_recv_file(c->dc, x->fd, x->rest, x->ascii, data_done_cb);
+    r = ftp_dataconn_recv_file(c->dc, x->fd, x->in_order ? -1 : x->rest, x->ascii,
+                               data_done_cb);
   x->fd = -1; /* the connection's now, even on failure */
   return r;
 }

@@ -220,6 +220,7 @@ struct ftpc_xfer {
   int ascii;            /* TYPE A (LF <-> CRLF), else TYPE I */
   int64_t rest;         /* REST offset; 0: none */
   uv_file fd;
+  int in_order;         /* fd is a device or FIFO: written in order, no offsets */
   ftpc_sink_fn *sink;
   void *sink_arg;
   ftpc_progress_fn *progress;

@@ -2,10 +2,11 @@
  * localfs.h: the local side of transfers: safe local names for remote
  * files, the NAME.part file a download is written to, local patterns.
  *
- * A download never writes its target directly: it writes NAME.part and
+ * A download never writes a regular file directly: it writes NAME.part and
  * renames it to NAME only when the transfer is known complete (the data
  * stream ended cleanly and the server said 226).  A file called NAME is
- * therefore always complete; a NAME.part is what "reget" resumes.
+ * therefore always complete; a NAME.part is what "reget" resumes.  (Which
+ * NAME, and when a special file is written in place instead: dest.h.)
  *
  * File work goes through libuv's synchronous fs calls (a NULL callback) on
  * the engine's loop, which has nothing else to do at that moment.

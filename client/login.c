@@ -473,7 +473,8 @@ void ftpc__on_ccc_reply(struct ftpc *c, const struct ftp_reply *rep) {
   }
   /* RFC 4217 section 6: the TLS session ends, the TCP connection stays;
    * RFC4217 level exchanges close_notify, CCCNONOTIFY does not. */
-  if ((r = ftp_chan_tls_stop(c->ctrl, notify)) != 0) {
+  if ((r = ftp_chan_tls_stop(c->ctrl, notify ? FTP_CHAN_CCC_NOTIFY : FTP_CHAN_CCC_SILENT,
+                             0)) != 0) {
     ftpc__fatal(c, r, "CCC: %s", ftp_strerror(r));
     return;
   }

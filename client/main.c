@@ -162,8 +162,10 @@ int main(int argc, char **argv) {
   }
   if (o.insecure)
     warn_insecure();
-  /* UMASK: downloaded files get 0666 less this. */
-  umask((mode_t)conf.umask);
+  /* Downloads are created 0666 less the umask, as curl and lftp do: the
+   * user's own umask, unless the member codes UMASK. */
+  if (ftp_conf_line(&conf, "UMASK") != 0)
+    umask((mode_t)conf.umask);
   signal(SIGPIPE, SIG_IGN);
   interactive = o.mode == FTPC_MODE_SHELL && isatty(STDIN_FILENO);
   settings_from(&o, &conf, interactive, &s);

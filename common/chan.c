@@ -6,7 +6,8 @@
  *   HANDSHAKE  GnuTLS handshake in progress; the channel reads for it
  *   OPEN       records are decrypted into the consumer's buffer
  *   CCC        after CCC: the peer's close_notify (if any) is consumed, then
- *              back to NONE; writes already go in clear
+ *              back to NONE; writes already go in clear, after our own
+ *              close_notify if one is still owed (FTP_CHAN_CCC_ANSWER)
  *   FAILED     the handshake or the session failed; nothing more is read
  *
  * All work on buffered input happens in pump(), which is re-entrancy safe:
@@ -16,6 +17,7 @@
 #include "chan.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +58,8 @@ struct ftp_chan {
   int net_err;          /* read error from libuv, other than EOF */
   int write_err;
   int open_handles;
+  uint64_t ccc_deadline;    /* loop time our answering close_notify is due */
+  unsigned ccc_settle_ms;
 
   unsigned want_read : 1;   /* the consumer is reading */
   unsigned uv_reading : 1;  /* libuv is reading the socket */
@@ -68,10 +72,13 @@ struct ftp_chan {
   unsigned closing : 1;
   unsigned pumping : 1;
   unsigned repump : 1;
+  unsigned ccc_owed : 1;      /* FTP_CHAN_CCC_ANSWER: our close_notify waits */
+  unsigned ccc_counting : 1;  /* ... and the 200 is out: settle time runs */
 };
 
 static void pump(struct ftp_chan *ch);
 static void flush(struct ftp_chan *ch);
+static void ccc_notify(struct ftp_chan *ch);
 static void kick_cb(uv_timer_t *t);
 static void update_reading(struct ftp_chan *ch);
 
@@ -146,10 +153,17 @@ size_t ftp_chan_queued(const struct ftp_chan *ch) {
   return ftp_buf_len(&ch->out) + ftp_buf_len(&ch->wout);
 }
 
-static void kick_soon(struct ftp_chan *ch) {
-  if (!ch->closing && !uv_is_active((uv_handle_t *)&ch->kick))
-    uv_timer_start(&ch->kick, kick_cb, 0, 0);
+/* Run kick_cb within ms (sooner if it is already due sooner).  One timer
+ * serves deferred work and the CCC settle time: kick_cb re-arms the latter. */
+static void kick_at(struct ftp_chan *ch, uint64_t ms) {
+  if (ch->closing)
+    return;
+  if (uv_is_active((uv_handle_t *)&ch->kick) && uv_timer_get_due_in(&ch->kick) <= ms)
+    return;
+  uv_timer_start(&ch->kick, kick_cb, ms, 0);
 }
+
+static void kick_soon(struct ftp_chan *ch) { kick_at(ch, 0); }
 
 /* Buffers of control channels are returned to the allocator whenever they
  * empty, so that an idle session holds none. */
@@ -215,9 +229,11 @@ static ssize_t tls_vec_push(gnutls_transport_ptr_t ptr, const giovec_t *iov,
 /* --- writing -------------------------------------------------------------- */
 
 static void start_shutdown_if_ready(struct ftp_chan *ch);
+static void ccc_settle_start(struct ftp_chan *ch);
 
 static void after_flush(struct ftp_chan *ch) {
   release_idle(ch);
+  ccc_settle_start(ch);
   start_shutdown_if_ready(ch);
 }
 
@@ -296,6 +312,8 @@ int ftp_chan_write(struct ftp_chan *ch, const void *p, size_t n) {
     return ch->write_err;
   if (ch->state == TLS_HANDSHAKE || ch->state == TLS_FAILED)
     return FTP_E_PROTO;
+  if (ch->state == TLS_CCC)
+    ccc_notify(ch); /* our TLS stream ends before any cleartext of ours */
   if (ch->state == TLS_OPEN) {
     while (n > 0) {
       ssize_t w = gnutls_record_send(ch->tls, src, n);
@@ -361,6 +379,8 @@ int ftp_chan_shutdown(struct ftp_chan *ch, ftp_chan_status_cb *cb) {
 
   if (ch->closing || ch->shut_pending)
     return UV_EPIPE;
+  if (ch->state == TLS_CCC)
+    ccc_notify(ch);
   ch->shutdown_cb = cb;
   ch->shut_pending = 1;
   if (ch->state == TLS_OPEN) {
@@ -621,7 +641,12 @@ static void pump_ccc(struct ftp_chan *ch) {
     if (g < 0)
       ch->tls_err = (int)g;
   }
-  /* The peer's close_notify arrived, or it went straight to cleartext. */
+  /* The peer's close_notify arrived, it went straight to cleartext, or the
+   * connection ended: our close_notify, if still owed, goes before we
+   * deliver (and so before we answer) anything in clear. */
+  if (ch->net_err == 0)
+    ccc_notify(ch);
+  ch->ccc_owed = 0;
   ch->state = TLS_NONE;
   ch->repump = 1;
 }
@@ -684,6 +709,8 @@ static void pump(struct ftp_chan *ch) {
 static void kick_cb(uv_timer_t *t) {
   struct ftp_chan *ch = CHAN_OF(t, kick);
 
+  if (ch->ccc_counting && uv_now(ch->loop) >= ch->ccc_deadline)
+    ccc_notify(ch); /* settle time over: the peer waits for ours */
   if (ch->shut_failed && ch->shutdown_cb != NULL) {
     ftp_chan_status_cb *cb = ch->shutdown_cb;
     ch->shutdown_cb = NULL;
@@ -692,8 +719,13 @@ static void kick_cb(uv_timer_t *t) {
       return;
   }
   pump(ch);
-  if (!ch->closing)
-    check_drain(ch);
+  if (ch->closing)
+    return;
+  check_drain(ch);
+  if (ch->ccc_counting && !ch->closing) {
+    uint64_t now = uv_now(ch->loop);
+    kick_at(ch, ch->ccc_deadline > now ? ch->ccc_deadline - now : 0);
+  }
 }
 
 int ftp_chan_read_start(struct ftp_chan *ch, ftp_chan_alloc_cb *alloc_cb,
@@ -741,18 +773,44 @@ int ftp_chan_tls_start(struct ftp_chan *ch, gnutls_session_t s,
   return 0;
 }
 
-int ftp_chan_tls_stop(struct ftp_chan *ch, int send_close_notify) {
+/* CCC: send our close_notify if it is still owed.  From then on our
+ * output is cleartext. */
+static void ccc_notify(struct ftp_chan *ch) {
   int g;
 
+  if (!ch->ccc_owed)
+    return;
+  ch->ccc_owed = 0;
+  ch->ccc_counting = 0;
+  g = gnutls_bye(ch->tls, GNUTLS_SHUT_WR);
+  if (g < 0 && g != GNUTLS_E_AGAIN)
+    ch->tls_err = g;
+  flush(ch);
+}
+
+/* FTP_CHAN_CCC_ANSWER: the settle time counts from the moment the 200 (and
+ * whatever preceded it) has left, not from when it was queued. */
+static void ccc_settle_start(struct ftp_chan *ch) {
+  if (!ch->ccc_owed || ch->ccc_counting || ftp_chan_queued(ch) > 0)
+    return;
+  ch->ccc_counting = 1;
+  ch->ccc_deadline = uv_now(ch->loop) + ch->ccc_settle_ms;
+  kick_at(ch, ch->ccc_settle_ms);
+}
+
+int ftp_chan_tls_stop(struct ftp_chan *ch, enum ftp_chan_ccc how,
+                      unsigned settle_ms) {
   if (ch->state != TLS_OPEN)
     return UV_EINVAL;
-  if (send_close_notify) {
-    g = gnutls_bye(ch->tls, GNUTLS_SHUT_WR);
-    if (g < 0 && g != GNUTLS_E_AGAIN)
-      ch->tls_err = g;
-    flush(ch);
-  }
   ch->state = TLS_CCC;
+  if (how != FTP_CHAN_CCC_SILENT) {
+    ch->ccc_owed = 1;
+    ch->ccc_settle_ms = settle_ms;
+    if (how == FTP_CHAN_CCC_NOTIFY)
+      ccc_notify(ch);
+    else
+      ccc_settle_start(ch);
+  }
   kick_soon(ch);
   update_reading(ch);
   return 0;

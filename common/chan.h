@@ -112,15 +112,41 @@ void ftp_chan_on_drain(struct ftp_chan *ch, size_t below,
 int ftp_chan_tls_start(struct ftp_chan *ch, gnutls_session_t s,
                        const void *preread, size_t n, ftp_chan_status_cb *done);
 
+/* How an end leaves TLS at CCC (RFC 4217 section 6). */
+enum ftp_chan_ccc {
+  /* No close_notify at all (TLSRFCLEVEL CCCNONOTIFY). */
+  FTP_CHAN_CCC_SILENT,
+  /* Our close_notify goes at once: the client, which has read the 200
+   * (lftp, curl --ftp-ssl-ccc-mode active and our ftp do the same). */
+  FTP_CHAN_CCC_NOTIFY,
+  /* The server, which has just queued its 200: our close_notify goes only
+   * once the 200 has been written and then either the peer's close_notify
+   * or its first cleartext byte arrived, or settle_ms passed in silence
+   * (curl's passive mode sends nothing and waits for ours).  lftp takes a
+   * close_notify that it reads together with the 200 for the end of the
+   * connection; answering it after its own close_notify never races. */
+  FTP_CHAN_CCC_ANSWER
+};
+
+/* The server's settle time for FTP_CHAN_CCC_ANSWER: long enough for a
+ * client that read the 200 to send its close_notify first, short enough
+ * for one that waits for ours (curl waits 10 s, lftp 1 s before CCC). */
+#define FTP_CHAN_CCC_SETTLE_MS 500
+
 /*
  * ftp_chan_tls_stop: CCC (RFC 4217 section 6).  After this call, what is
- * written goes in clear.  send_close_notify: 1 (TLSRFCLEVEL RFC4217) sends
- * our close_notify first; 0 (CCCNONOTIFY) sends nothing.  The peer may
- * answer with its close_notify or start sending cleartext at once: incoming
- * bytes that look like a TLS record are consumed as TLS until its
- * close_notify, the rest is delivered as plaintext.
+ * written goes in clear, and how is the end's way of leaving TLS (see
+ * enum ftp_chan_ccc; settle_ms matters only to FTP_CHAN_CCC_ANSWER).
+ * Security: TLS-protected bytes never turn into cleartext.  Incoming bytes
+ * that look like a TLS record are consumed as TLS until the peer's
+ * close_notify (application data there is discarded, not delivered), the
+ * rest is delivered as plaintext; a pending close_notify of ours always
+ * leaves before any cleartext we write and before any cleartext the peer
+ * sent is delivered, so that both streams end TLS in order.
+ * RETURNS: 0; UV_EINVAL when TLS is not open.
  */
-int ftp_chan_tls_stop(struct ftp_chan *ch, int send_close_notify);
+int ftp_chan_tls_stop(struct ftp_chan *ch, enum ftp_chan_ccc how,
+                      unsigned settle_ms);
 
 /* The TLS session (NULL in clear); 1 while TLS protects the channel. */
 gnutls_session_t ftp_chan_session(const struct ftp_chan *ch);

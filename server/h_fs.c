@@ -14,25 +14,54 @@
 #include "replycodes.h"
 #include "session.h"
 
-/* Run fn on arg (and arg2) in the thread pool; after() replies. */
-static void fs_job(struct ftpd_session *s, const char *arg, const char *arg2,
-                   ftpd_job_fn *work, ftpd_job_fn *after) {
-  struct ftpd_job *job = ftpd_job_new(s);
+/* The job of one namespace command: its inputs, copied from the session
+ * on the loop thread, and its results. */
+struct path_job {
+  struct ftpd_job job;
+  struct ftp_fs fs;           /* the session's; CWD changes this copy */
+  char path[FTP_PATH_MAX];    /* the argument */
+  char from[FTP_PATH_MAX];    /* RNTO: the path RNFR named */
+  struct timespec mtime;      /* MFMT: the time to set */
+  char vpath[FTP_PATH_MAX];   /* MKD, RNFR: the virtual path made or found */
+  struct stat st;             /* RNFR, SIZE, MDTM: what path is */
+};
+
+static struct path_job *path_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_PATH);
+}
+
+/* A job for path (and from) with a copy of s's filesystem, or NULL after
+ * replying that memory ran out. */
+static struct path_job *path_job_new(struct ftpd_session *s, const char *path,
+                                     const char *from) {
+  struct ftpd_job *job = ftpd_job_new(s, FTPD_JOB_PATH, sizeof(struct path_job), NULL);
+  struct path_job *p;
 
   if (job == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
-    return;
+    return NULL;
   }
-  snprintf(job->arg, sizeof(job->arg), "%s", arg);
-  if (arg2 != NULL)
-    snprintf(job->arg2, sizeof(job->arg2), "%s", arg2);
-  ftpd_job_start(job, work, after);
+  p = path_job(job);
+  p->fs = s->fs;
+  snprintf(p->path, sizeof(p->path), "%s", path);
+  if (from != NULL)
+    snprintf(p->from, sizeof(p->from), "%s", from);
+  return p;
+}
+
+/* Run work on path (and from) in the thread pool; after() replies. */
+static void fs_job(struct ftpd_session *s, const char *path, const char *from,
+                   ftpd_job_fn *work, ftpd_job_fn *after) {
+  struct path_job *p = path_job_new(s, path, from);
+
+  if (p != NULL)
+    ftpd_job_start(&p->job, work, after);
 }
 
 /* Reply "done" or the error with the argument as context. */
 static void reply_simple(struct ftpd_job *job, int code, const char *text) {
   if (job->result != 0)
-    ftpd_reply_err(job->s, job->result, job->arg);
+    ftpd_reply_err(job->s, job->result, path_job(job)->path);
   else
     ftpd_reply(job->s, code, "%s", text);
   ftpd_command_done(job->s);
@@ -59,10 +88,16 @@ static void reply_path(struct ftpd_session *s, int code, const char *path,
 /* --- CWD, CDUP, PWD ------------------------------------------------------- */
 
 static void cwd_work(struct ftpd_job *job) {
-  job->result = ftp_fs_chdir(&job->s->fs, job->arg);
+  struct path_job *p = path_job(job);
+  job->result = ftp_fs_chdir(&p->fs, p->path);
 }
 
 static void cwd_after(struct ftpd_job *job) {
+  struct path_job *p = path_job(job);
+
+  /* The session takes the directory the job's copy moved to. */
+  if (job->result == 0)
+    memcpy(job->s->fs.cwd, p->fs.cwd, sizeof(p->fs.cwd));
   reply_simple(job, FTP_R_FILE_ACTION_OK, "Directory successfully changed.");
 }
 
@@ -83,14 +118,17 @@ void handle_pwd(struct ftpd_session *s, const char *arg) {
 /* --- MKD, RMD, DELE ------------------------------------------------------- */
 
 static void mkd_work(struct ftpd_job *job) {
-  job->result = ftp_fs_mkdir(&job->s->fs, job->arg, job->vpath, sizeof(job->vpath));
+  struct path_job *p = path_job(job);
+  job->result = ftp_fs_mkdir(&p->fs, p->path, p->vpath, sizeof(p->vpath));
 }
 
 static void mkd_after(struct ftpd_job *job) {
+  struct path_job *p = path_job(job);
+
   if (job->result != 0)
-    ftpd_reply_err(job->s, job->result, job->arg);
+    ftpd_reply_err(job->s, job->result, p->path);
   else
-    reply_path(job->s, FTP_R_PATH_CREATED, job->vpath, "created");
+    reply_path(job->s, FTP_R_PATH_CREATED, p->vpath, "created");
   ftpd_command_done(job->s);
 }
 
@@ -99,7 +137,8 @@ void handle_mkd(struct ftpd_session *s, const char *arg) {
 }
 
 static void rmd_work(struct ftpd_job *job) {
-  job->result = ftp_fs_rmdir(&job->s->fs, job->arg);
+  struct path_job *p = path_job(job);
+  job->result = ftp_fs_rmdir(&p->fs, p->path);
 }
 
 static void rmd_after(struct ftpd_job *job) {
@@ -111,7 +150,8 @@ void handle_rmd(struct ftpd_session *s, const char *arg) {
 }
 
 static void dele_work(struct ftpd_job *job) {
-  job->result = ftp_fs_unlink(&job->s->fs, job->arg);
+  struct path_job *p = path_job(job);
+  job->result = ftp_fs_unlink(&p->fs, p->path);
 }
 
 static void dele_after(struct ftpd_job *job) {
@@ -125,23 +165,24 @@ void handle_dele(struct ftpd_session *s, const char *arg) {
 /* --- RNFR, RNTO ----------------------------------------------------------- */
 
 static void rnfr_work(struct ftpd_job *job) {
-  const struct ftp_fs *fs = &job->s->fs;
+  struct path_job *p = path_job(job);
 
-  if (fs->readonly) {
+  if (p->fs.readonly) {
     job->result = UV_EACCES;
     return;
   }
-  job->result = ftp_fs_stat(fs, job->arg, &job->st);
+  job->result = ftp_fs_stat(&p->fs, p->path, &p->st);
   if (job->result == 0)
-    job->result = ftp_fs_vpath(fs, job->arg, job->vpath, sizeof(job->vpath));
+    job->result = ftp_fs_vpath(&p->fs, p->path, p->vpath, sizeof(p->vpath));
 }
 
 static void rnfr_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
+  struct path_job *p = path_job(job);
 
   if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg);
-  } else if ((s->rnfr = strdup(job->vpath)) == NULL) {
+    ftpd_reply_err(s, job->result, p->path);
+  } else if ((s->rnfr = strdup(p->vpath)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
   } else {
     ftpd_reply(s, FTP_R_PENDING, "Ready for RNTO.");
@@ -156,7 +197,8 @@ void handle_rnfr(struct ftpd_session *s, const char *arg) {
 }
 
 static void rnto_work(struct ftpd_job *job) {
-  job->result = ftp_fs_rename(&job->s->fs, job->arg2, job->arg);
+  struct path_job *p = path_job(job);
+  job->result = ftp_fs_rename(&p->fs, p->from, p->path);
 }
 
 static void rnto_after(struct ftpd_job *job) {
@@ -179,18 +221,20 @@ void handle_rnto(struct ftpd_session *s, const char *arg) {
 /* --- SIZE, MDTM, MFMT ----------------------------------------------------- */
 
 static void stat_work(struct ftpd_job *job) {
-  job->result = ftp_fs_stat(&job->s->fs, job->arg, &job->st);
+  struct path_job *p = path_job(job);
+  job->result = ftp_fs_stat(&p->fs, p->path, &p->st);
 }
 
 static void size_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
+  struct path_job *p = path_job(job);
 
   if (job->result != 0)
-    ftpd_reply_err(s, job->result, job->arg);
-  else if (!S_ISREG(job->st.st_mode))
-    ftpd_reply(s, FTP_R_FILE_UNAVAILABLE, "%s: not a plain file", job->arg);
+    ftpd_reply_err(s, job->result, p->path);
+  else if (!S_ISREG(p->st.st_mode))
+    ftpd_reply(s, FTP_R_FILE_UNAVAILABLE, "%s: not a plain file", p->path);
   else
-    ftpd_reply(s, FTP_R_FILE_STATUS, "%lld", (long long)job->st.st_size);
+    ftpd_reply(s, FTP_R_FILE_STATUS, "%lld", (long long)p->st.st_size);
   ftpd_command_done(s);
 }
 
@@ -211,14 +255,15 @@ static void format_time(time_t t, char *out, size_t n) {
 
 static void mdtm_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
+  struct path_job *p = path_job(job);
   char when[32];
 
   if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg);
-  } else if (!S_ISREG(job->st.st_mode)) {
-    ftpd_reply(s, FTP_R_FILE_UNAVAILABLE, "%s: not a plain file", job->arg);
+    ftpd_reply_err(s, job->result, p->path);
+  } else if (!S_ISREG(p->st.st_mode)) {
+    ftpd_reply(s, FTP_R_FILE_UNAVAILABLE, "%s: not a plain file", p->path);
   } else {
-    format_time(job->st.st_mtime, when, sizeof(when));
+    format_time(p->st.st_mtime, when, sizeof(when));
     ftpd_reply(s, FTP_R_FILE_STATUS, "%s", when);
   }
   ftpd_command_done(s);
@@ -276,26 +321,28 @@ static int parse_time_val(const char *p, size_t n, struct timespec *ts) {
 }
 
 static void mfmt_work(struct ftpd_job *job) {
-  job->result = ftp_fs_set_mtime(&job->s->fs, job->arg, &job->ts);
+  struct path_job *p = path_job(job);
+  job->result = ftp_fs_set_mtime(&p->fs, p->path, &p->mtime);
 }
 
 static void mfmt_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
+  struct path_job *p = path_job(job);
   char when[32];
 
   if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg);
+    ftpd_reply_err(s, job->result, p->path);
   } else {
-    format_time(job->ts.tv_sec, when, sizeof(when));
+    format_time(p->mtime.tv_sec, when, sizeof(when));
     /* draft-somers-ftp-mfxx: "213 Modify=<time>; <path>" */
-    ftpd_reply(s, FTP_R_FILE_STATUS, "Modify=%s; %s", when, job->arg);
+    ftpd_reply(s, FTP_R_FILE_STATUS, "Modify=%s; %s", when, p->path);
   }
   ftpd_command_done(s);
 }
 
 void handle_mfmt(struct ftpd_session *s, const char *arg) {
   const char *path = strchr(arg, ' ');
-  struct ftpd_job *job;
+  struct path_job *p;
   struct timespec ts;
 
   if (path == NULL || parse_time_val(arg, (size_t)(path - arg), &ts) != 0 ||
@@ -303,11 +350,8 @@ void handle_mfmt(struct ftpd_session *s, const char *arg) {
     ftpd_reply(s, FTP_R_SYNTAX_ARG, "Usage: MFMT YYYYMMDDHHMMSS path");
     return;
   }
-  if ((job = ftpd_job_new(s)) == NULL) {
-    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
+  if ((p = path_job_new(s, path + 1, NULL)) == NULL)
     return;
-  }
-  job->ts = ts;
-  snprintf(job->arg, sizeof(job->arg), "%s", path + 1);
-  ftpd_job_start(job, mfmt_work, mfmt_after);
+  p->mtime = ts;
+  ftpd_job_start(&p->job, mfmt_work, mfmt_after);
 }

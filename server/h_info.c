@@ -192,22 +192,36 @@ static void stat_server(struct ftpd_session *s) {
   ftp_buf_free(&b);
 }
 
-static void stat_list_work(struct ftpd_job *job) {
-  struct ftpd_session *s = job->s;
-  struct ftp_listfmt_opts o = {0};
+/* STAT path: a listing for the control connection. */
+struct stat_list_job {
+  struct ftpd_job job;
+  struct ftp_fs fs;              /* the session's, copied */
+  struct ftp_listfmt_opts opts;
+  char path[FTP_PATH_MAX];
+  struct ftp_buf out;            /* the listing */
+};
 
-  o.readonly = s->fs.readonly;
-  o.now = time(NULL);
-  job->result = ftp_listfmt_list(&s->fs, job->arg, &o, &job->out);
+static struct stat_list_job *stat_list_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_STAT_LIST);
+}
+
+static void stat_list_release(struct ftpd_job *job) {
+  ftp_buf_free(&stat_list_job(job)->out);
+}
+
+static void stat_list_work(struct ftpd_job *job) {
+  struct stat_list_job *j = stat_list_job(job);
+  job->result = ftp_listfmt_list(&j->fs, j->path, &j->opts, &j->out);
 }
 
 static void stat_list_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  unsigned char *p = (unsigned char *)ftp_buf_ptr(&job->out);
-  size_t n = ftp_buf_len(&job->out), i, o = 0;
+  struct stat_list_job *j = stat_list_job(job);
+  unsigned char *p = (unsigned char *)ftp_buf_ptr(&j->out);
+  size_t n = ftp_buf_len(&j->out), i, o = 0;
 
   if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg);
+    ftpd_reply_err(s, job->result, j->path);
     ftpd_command_done(s);
     return;
   }
@@ -217,13 +231,14 @@ static void stat_list_after(struct ftpd_job *job) {
       p[o++] = p[i];
   while (o > 0 && p[o - 1] == '\n')
     o--;
-  ftpd_reply(s, FTP_R_FILE_STATUS, "Status of %s:\n%.*s%sEnd of status", job->arg,
+  ftpd_reply(s, FTP_R_FILE_STATUS, "Status of %s:\n%.*s%sEnd of status", j->path,
              (int)o, o > 0 ? (const char *)p : "", o > 0 ? "\n" : "");
   ftpd_command_done(s);
 }
 
 void handle_stat(struct ftpd_session *s, const char *arg) {
   struct ftpd_job *job;
+  struct stat_list_job *j;
 
   if (arg[0] == 0 || s->xfer != NULL) {
     stat_server(s);
@@ -231,11 +246,16 @@ void handle_stat(struct ftpd_session *s, const char *arg) {
   }
   /* STAT path: a listing over the control connection (protected under
    * TLS like every reply). */
-  if ((job = ftpd_job_new(s)) == NULL) {
+  if ((job = ftpd_job_new(s, FTPD_JOB_STAT_LIST, sizeof(*j), stat_list_release)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     return;
   }
-  snprintf(job->arg, sizeof(job->arg), "%s", arg);
+  j = stat_list_job(job);
+  j->fs = s->fs;
+  j->opts.readonly = s->fs.readonly;
+  j->opts.now = time(NULL);
+  ftp_buf_init(&j->out, FTP_LISTING_MAX);
+  snprintf(j->path, sizeof(j->path), "%s", arg);
   ftpd_job_start(job, stat_list_work, stat_list_after);
 }
 
@@ -266,13 +286,26 @@ static int parse_octal(const char *p, unsigned max, unsigned *out) {
   return 0;
 }
 
+/* SITE CHMOD. */
+struct chmod_job {
+  struct ftpd_job job;
+  struct ftp_fs fs;         /* the session's, copied */
+  char path[FTP_PATH_MAX];
+  unsigned mode;
+};
+
+static struct chmod_job *chmod_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_CHMOD);
+}
+
 static void chmod_work(struct ftpd_job *job) {
-  job->result = ftp_fs_chmod(&job->s->fs, job->arg, job->mode);
+  struct chmod_job *j = chmod_job(job);
+  job->result = ftp_fs_chmod(&j->fs, j->path, j->mode);
 }
 
 static void chmod_after(struct ftpd_job *job) {
   if (job->result != 0)
-    ftpd_reply_err(job->s, job->result, job->arg);
+    ftpd_reply_err(job->s, job->result, chmod_job(job)->path);
   else
     ftpd_reply(job->s, FTP_R_OK, "SITE CHMOD command ok.");
   ftpd_command_done(job->s);
@@ -281,6 +314,7 @@ static void chmod_after(struct ftpd_job *job) {
 static void site_chmod(struct ftpd_session *s, const char *args) {
   const char *path = strchr(args, ' ');
   struct ftpd_job *job;
+  struct chmod_job *j;
   unsigned mode;
 
   if (path == NULL || parse_octal(args, 07777, &mode) != 0) {
@@ -289,12 +323,14 @@ static void site_chmod(struct ftpd_session *s, const char *args) {
   }
   while (*path == ' ')
     path++;
-  if ((job = ftpd_job_new(s)) == NULL) {
+  if ((job = ftpd_job_new(s, FTPD_JOB_CHMOD, sizeof(*j), NULL)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     return;
   }
-  job->mode = mode;
-  snprintf(job->arg, sizeof(job->arg), "%s", path);
+  j = chmod_job(job);
+  j->fs = s->fs;
+  j->mode = mode;
+  snprintf(j->path, sizeof(j->path), "%s", path);
   ftpd_job_start(job, chmod_work, chmod_after);
 }
 

@@ -54,21 +54,53 @@ static void logged_in(struct ftpd_session *s, struct ftp_fs *fs, int code) {
     ftpd_reply(s, code, "Login successful.");
 }
 
-/* Where an account's files are: its USERFILE entry, else (anonymous) the
- * system account's home, as vsftpd's ftp user. */
-static int account_home(const struct ftpd_session *s, const char *name,
-                        char *home, size_t n) {
-  const struct ftp_user *u = s->cfg->users != NULL ? ftp_users_find(s->cfg->users, name) : NULL;
+/* A login: what the worker needs, copied from the session, and the
+ * filesystem it opens.  users and uent belong to the session's
+ * configuration, which never changes once parsed and which the session
+ * (kept alive by the job) holds a reference to. */
+struct login_job {
+  struct ftpd_job job;
+  int code;                        /* the reply on success: 230 or 232 */
+  int anonymous;
+  int cert_login;                  /* the certificate logged in: no password */
+  const struct ftp_users *users;
+  const struct ftp_user *uent;     /* NULL: unknown user (a dummy hash) */
+  char account[FTP_USER_MAX + 1];  /* anonymous: the system account */
+  unsigned umask;
+  int readonly;
+  char password[FTP_PASS_MAX + 1]; /* wiped as soon as it is checked */
+  char home[FTP_PATH_MAX];         /* the root: found, or that failed */
+  struct ftp_fs fs;                /* the user's filesystem, opened */
+  int fs_open;
+};
+
+static struct login_job *login_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_LOGIN);
+}
+
+/* A failed or abandoned login leaves nothing open, and no password. */
+static void login_release(struct ftpd_job *job) {
+  struct login_job *l = login_job(job);
+
+  if (l->fs_open)
+    ftp_fs_close(&l->fs);
+  explicit_bzero(l->password, sizeof(l->password));
+}
+
+/* The anonymous account's home: the system account's, as vsftpd's ftp
+ * user (a USERFILE entry of that name wins). */
+static int anonymous_home(struct login_job *l) {
+  const struct ftp_user *u = l->users != NULL ? ftp_users_find(l->users, l->account) : NULL;
   struct passwd pw, *res = NULL;
   char tmp[4096];
 
   if (u != NULL) {
-    snprintf(home, n, "%s", u->home);
+    snprintf(l->home, sizeof(l->home), "%s", u->home);
     return 0;
   }
-  if (getpwnam_r(name, &pw, tmp, sizeof(tmp), &res) != 0 || res == NULL)
+  if (getpwnam_r(l->account, &pw, tmp, sizeof(tmp), &res) != 0 || res == NULL)
     return UV_ENOENT;
-  snprintf(home, n, "%s", pw.pw_dir);
+  snprintf(l->home, sizeof(l->home), "%s", pw.pw_dir);
   return 0;
 }
 
@@ -81,32 +113,27 @@ static unsigned user_umask(const struct ftpd_session *s) {
 /* Thread pool: check the password (or not, for anonymous and certificate
  * logins) and open the user's root. */
 static void login_work(struct ftpd_job *job) {
-  struct ftpd_session *s = job->s;
-  char home[FTP_PATH_MAX];
+  struct login_job *l = login_job(job);
   int r = 0;
 
-  if (s->anonymous) {
-    r = account_home(s, s->conf->anonymous_user, home, sizeof(home));
-  } else if (!s->cert_login) {
-    r = ftp_users_check_password(s->cfg->users, s->uent, job->arg);
-    if (r == 0)
-      snprintf(home, sizeof(home), "%s", s->uent->home);
-  } else {
-    snprintf(home, sizeof(home), "%s", s->uent->home);
-  }
-  explicit_bzero(job->arg, sizeof(job->arg));
+  if (l->anonymous)
+    r = anonymous_home(l);
+  else if (!l->cert_login)
+    r = ftp_users_check_password(l->users, l->uent, l->password);
+  explicit_bzero(l->password, sizeof(l->password));
   if (r != 0) {
     job->result = FTP_E_LOGIN;
     return;
   }
-  job->result = ftp_fs_init(&job->fs, home, user_umask(s),
-                            s->anonymous || (s->uent != NULL && s->uent->readonly));
-  if (job->result != 0)
-    snprintf(job->vpath, sizeof(job->vpath), "%s", home);
+  if (!l->anonymous)
+    snprintf(l->home, sizeof(l->home), "%s", l->uent->home);
+  job->result = ftp_fs_init(&l->fs, l->home, l->umask, l->readonly);
+  l->fs_open = job->result == 0;
 }
 
 static void login_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
+  struct login_job *l = login_job(job);
 
   if (job->result == FTP_E_LOGIN) {
     slog_info(s, "login failed");
@@ -116,26 +143,39 @@ static void login_after(struct ftpd_job *job) {
     return;
   }
   if (job->result != 0) {
-    log_err("[#%lu] home directory %s of %s: %s", s->id, job->vpath, s->user,
+    log_err("[#%lu] home directory %s of %s: %s", s->id, l->home, s->user,
             ftp_strerror(job->result));
     ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
                 "home directory cannot be used");
     ftpd_login_failed(s);
     return;
   }
-  logged_in(s, &job->fs, job->kind);
+  /* The filesystem becomes the session's. */
+  l->fs_open = 0;
+  logged_in(s, &l->fs, l->code);
   ftpd_command_done(s);
 }
 
 static void start_login(struct ftpd_session *s, const char *password, int code) {
-  struct ftpd_job *job = ftpd_job_new(s);
+  struct ftpd_job *job = ftpd_job_new(s, FTPD_JOB_LOGIN, sizeof(struct login_job),
+                                      login_release);
+  struct login_job *l;
 
   if (job == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     return;
   }
-  snprintf(job->arg, sizeof(job->arg), "%s", password);
-  job->kind = code;
+  l = login_job(job);
+  l->code = code;
+  l->anonymous = s->anonymous;
+  l->cert_login = s->cert_login;
+  l->users = s->cfg->users;
+  l->uent = s->uent;
+  if (s->anonymous && s->conf->anonymous_user != NULL)
+    snprintf(l->account, sizeof(l->account), "%s", s->conf->anonymous_user);
+  l->umask = user_umask(s);
+  l->readonly = s->anonymous || (s->uent != NULL && s->uent->readonly);
+  snprintf(l->password, sizeof(l->password), "%s", password);
   ftpd_job_start(job, login_work, login_after);
 }
 

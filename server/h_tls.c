@@ -102,9 +102,13 @@ void handle_ccc(struct ftpd_session *s, const char *arg) {
     return;
   }
   /* RFC 4217 section 6: 200 under TLS, then close_notify (unless
-   * CCCNONOTIFY); the connection goes on in clear. */
+   * CCCNONOTIFY); the connection goes on in clear.  Our close_notify
+   * answers the client's, or its first cleartext, or follows a settle
+   * time (common/chan.h, FTP_CHAN_CCC_ANSWER): lftp fails when it reads
+   * ours together with the 200. */
   ftpd_reply(s, FTP_R_OK, "CCC command successful");
-  if ((r = ftp_chan_tls_stop(s->ctrl, notify)) != 0) {
+  if ((r = ftp_chan_tls_stop(s->ctrl, notify ? FTP_CHAN_CCC_ANSWER : FTP_CHAN_CCC_SILENT,
+                             FTP_CHAN_CCC_SETTLE_MS)) != 0) {
     slog_warn(s, "CCC: %s", ftp_strerror(r));
     ftpd_session_close(s, "CCC failed");
     return;
@@ -112,5 +116,5 @@ void handle_ccc(struct ftpd_session *s, const char *arg) {
   s->pol.tls_ctrl = 0;
   s->pol.ccc_done = 1;
   slog_info(s, "control connection cleared (CCC, %s)",
-            notify ? "close_notify sent" : "no close_notify");
+            notify ? "close_notify to follow" : "no close_notify");
 }

@@ -29,8 +29,6 @@
 #include "server.h"
 #include "session.h"
 
-static unsigned long xfer_serial;
-
 static const char *kind_verb(enum ftpd_xfer_kind k) {
   static const char *const names[] = {"RETR", "STOR", "APPE", "STOU",
                                       "LIST", "NLST", "MLSD"};
@@ -44,6 +42,67 @@ static int is_upload(enum ftpd_xfer_kind k) {
 static int is_listing(enum ftpd_xfer_kind k) {
   return k == XFER_LIST || k == XFER_NLST || k == XFER_MLSD;
 }
+
+/* --- the jobs of this file ------------------------------------------------ */
+
+/* RETR, STOR, APPE, STOU before the 150: open the file, or check that it
+ * may be written. */
+struct xfer_open_job {
+  struct ftpd_job job;
+  struct ftp_fs fs;            /* the session's, copied */
+  enum ftpd_xfer_kind kind;
+  int64_t rest;                /* the REST offset the command took */
+  char path[FTP_PATH_MAX];     /* the argument ("" for STOU without one) */
+  int fd;                      /* RETR, STOU: the file opened; else -1 */
+  uint64_t size;               /* RETR: its size */
+  char vpath[FTP_PATH_MAX];    /* the file's virtual path */
+};
+
+/* LIST, NLST, MLSD before the 150, and MLST: the listing, built. */
+struct listing_job {
+  struct ftpd_job job;
+  struct ftp_fs fs;            /* the session's, copied */
+  enum ftpd_xfer_kind kind;    /* LIST, NLST or MLSD (MLST: XFER_MLSD) */
+  struct ftp_listfmt_opts opts;
+  char path[FTP_PATH_MAX];
+  struct ftp_buf out;
+};
+
+/* STOR, APPE once the data connection is ready: create or truncate. */
+struct upload_open_job {
+  struct ftpd_job job;
+  struct ftp_fs fs;            /* the session's, copied */
+  char vpath[FTP_PATH_MAX];
+  int append;                  /* APPE without REST: O_APPEND */
+  int64_t offset;              /* STOR after REST: the bytes kept */
+  int fd;                      /* the file opened, or -1 */
+};
+
+static struct xfer_open_job *xfer_open_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_XFER_OPEN);
+}
+
+static struct listing_job *listing_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_LISTING);
+}
+
+static struct upload_open_job *upload_open_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_UPLOAD_OPEN);
+}
+
+static void close_fd(int *fd) {
+  uv_fs_t req;
+
+  if (*fd < 0)
+    return;
+  uv_fs_close(NULL, &req, *fd, NULL);
+  uv_fs_req_cleanup(&req);
+  *fd = -1;
+}
+
+static void xfer_open_release(struct ftpd_job *job) { close_fd(&xfer_open_job(job)->fd); }
+static void listing_release(struct ftpd_job *job) { ftp_buf_free(&listing_job(job)->out); }
+static void upload_open_release(struct ftpd_job *job) { close_fd(&upload_open_job(job)->fd); }
 
 /* --- the transfer log (xferlog(5), as wu-ftpd and vsftpd write it) -------- */
 
@@ -107,7 +166,6 @@ static struct ftpd_xfer *xfer_new(struct ftpd_session *s, enum ftpd_xfer_kind ki
   x->ascii = s->type_ascii && !is_listing(kind);
   x->offset = offset;
   x->start_ms = ftpd_now_ms(s);
-  x->serial = ++xfer_serial;
   snprintf(x->vpath, sizeof(x->vpath), "%s", vpath);
   ftp_buf_init(&x->listing, FTP_LISTING_MAX);
   return x;
@@ -202,6 +260,7 @@ static void upload_open_after(struct ftpd_job *job);
 static void xfer_ready(struct ftp_dataconn *dc, int status) {
   struct ftpd_session *s = ftp_dataconn_data(dc);
   struct ftpd_xfer *x = s->xfer;
+  struct upload_open_job *up;
   struct ftpd_job *job;
   int r = 0;
 
@@ -221,15 +280,21 @@ static void xfer_ready(struct ftp_dataconn *dc, int status) {
     break;
   case XFER_STOR:
   case XFER_APPE:
-    if ((job = ftpd_job_new(s)) == NULL) {
+    if ((job = ftpd_job_new(s, FTPD_JOB_UPLOAD_OPEN, sizeof(struct upload_open_job),
+                            upload_open_release)) == NULL) {
       r = FTP_E_NOMEM;
       break;
     }
-    job->kind = (int)x->serial;
-    snprintf(job->arg, sizeof(job->arg), "%s", x->vpath);
-    job->flags = x->kind;
-    job->st.st_size = x->offset;
-    ftpd_job_start(job, upload_open_work, upload_open_after);
+    up = upload_open_job(job);
+    up->fs = s->fs;
+    up->fd = -1;
+    snprintf(up->vpath, sizeof(up->vpath), "%s", x->vpath);
+    up->append = x->kind == XFER_APPE && x->offset == 0;
+    up->offset = x->offset;
+    /* The job is alive until its after() returns: a later transfer's job
+     * can never have its address meanwhile. */
+    if (ftpd_job_start(job, upload_open_work, upload_open_after) == 0)
+      ftpd_xfer_await(x, job);
     return;
   default:
     r = ftp_dataconn_send_buf(dc, &x->listing, xfer_done);
@@ -273,37 +338,48 @@ static int data_set_up(struct ftpd_session *s) {
   return 0;
 }
 
-/* Start a thread-pool job for a transfer command and make its xfer. */
-static void prepare(struct ftpd_session *s, enum ftpd_xfer_kind kind, const char *arg,
-                    ftpd_job_fn *work, ftpd_job_fn *after) {
-  struct ftpd_job *job;
-  int64_t rest = s->rest;
-
+/* The start of every transfer command: it takes the REST offset, and
+ * needs a data connection set up.  RETURNS: 1 to go on, 0 when refused. */
+static int transfer_begins(struct ftpd_session *s, int64_t *rest) {
   /* RFC 959 REST: the offset is for the transfer command that follows it,
    * whether or not that command succeeds; left behind, it would shift a
    * later upload. */
+  *rest = s->rest;
   s->rest = 0;
-  if (!data_set_up(s))
+  return data_set_up(s);
+}
+
+/* Start an xfer_open job for a transfer command. */
+static void prepare(struct ftpd_session *s, enum ftpd_xfer_kind kind, const char *arg,
+                    ftpd_job_fn *work, ftpd_job_fn *after) {
+  struct xfer_open_job *o;
+  struct ftpd_job *job;
+  int64_t rest;
+
+  if (!transfer_begins(s, &rest))
     return;
-  if ((job = ftpd_job_new(s)) == NULL) {
+  if ((job = ftpd_job_new(s, FTPD_JOB_XFER_OPEN, sizeof(*o), xfer_open_release)) == NULL) {
     ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
     return;
   }
-  job->kind = kind;
-  job->rest = rest;
-  snprintf(job->arg, sizeof(job->arg), "%s", arg);
+  o = xfer_open_job(job);
+  o->fs = s->fs;
+  o->kind = kind;
+  o->rest = rest;
+  o->fd = -1;
+  snprintf(o->path, sizeof(o->path), "%s", arg);
   ftpd_job_start(job, work, after);
 }
 
 /*
  * The end of a transfer command's preparation job: on failure, reply (with
  * context naming what failed) and end the command; otherwise make the
- * transfer, take the job's open file, and install it.  NULL when the
- * command is over.
+ * transfer, take the job's open file (*fd, may be -1), and install it.
+ * NULL when the command is over.
  */
 static struct ftpd_xfer *prepared(struct ftpd_job *job, enum ftpd_xfer_kind kind,
                                   const char *context, const char *vpath,
-                                  int64_t rest) {
+                                  int64_t rest, int *fd) {
   struct ftpd_session *s = job->s;
   struct ftpd_xfer *x;
 
@@ -317,8 +393,8 @@ static struct ftpd_xfer *prepared(struct ftpd_job *job, enum ftpd_xfer_kind kind
     ftpd_command_done(s);
     return NULL;
   }
-  x->fd = job->fd;
-  job->fd = -1;
+  x->fd = *fd;
+  *fd = -1;
   s->xfer = x;
   return x;
 }
@@ -326,30 +402,29 @@ static struct ftpd_xfer *prepared(struct ftpd_job *job, enum ftpd_xfer_kind kind
 /* --- RETR ----------------------------------------------------------------- */
 
 static void retr_work(struct ftpd_job *job) {
-  const struct ftp_fs *fs = &job->s->fs;
+  struct xfer_open_job *o = xfer_open_job(job);
   uv_fs_t req;
-  int fd = -1;
 
-  if ((job->result = ftp_fs_open(fs, job->arg, O_RDONLY, &fd)) != 0)
+  if ((job->result = ftp_fs_open(&o->fs, o->path, O_RDONLY, &o->fd)) != 0)
     return;
-  job->result = uv_fs_fstat(NULL, &req, fd, NULL);
+  job->result = uv_fs_fstat(NULL, &req, o->fd, NULL);
   if (job->result == 0)
-    job->st.st_size = (off_t)req.statbuf.st_size;
+    o->size = (uint64_t)req.statbuf.st_size;
   uv_fs_req_cleanup(&req);
-  job->fd = fd;
   if (job->result == 0)
-    job->result = ftp_fs_vpath(fs, job->arg, job->vpath, sizeof(job->vpath));
+    job->result = ftp_fs_vpath(&o->fs, o->path, o->vpath, sizeof(o->vpath));
 }
 
 static void retr_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  struct ftpd_xfer *x = prepared(job, XFER_RETR, job->arg, job->vpath, job->rest);
+  struct xfer_open_job *o = xfer_open_job(job);
+  struct ftpd_xfer *x = prepared(job, XFER_RETR, o->path, o->vpath, o->rest, &o->fd);
 
   if (x == NULL)
     return;
-  x->size = (uint64_t)job->st.st_size;
+  x->size = o->size;
   xfer_open(s, "Opening %s mode data connection for %s (%" PRIu64 " bytes).",
-            x->ascii ? "ASCII" : "BINARY", job->arg, x->size);
+            x->ascii ? "ASCII" : "BINARY", o->path, x->size);
 }
 
 void handle_retr(struct ftpd_session *s, const char *arg) {
@@ -361,68 +436,77 @@ void handle_retr(struct ftpd_session *s, const char *arg) {
 /* Before 150: the target may be written (a read-only session, a directory
  * or a missing parent are refused here, not after the client sent data). */
 static void upload_check_work(struct ftpd_job *job) {
-  const struct ftp_fs *fs = &job->s->fs;
+  struct xfer_open_job *o = xfer_open_job(job);
   char name[FTP_PATH_MAX];
-  uv_fs_t req;
+  struct stat st;
   int dirfd = -1;
 
-  if (fs->readonly) {
+  if (o->fs.readonly) {
     job->result = UV_EACCES;
     return;
   }
-  if (ftp_fs_stat(fs, job->arg, &job->st) == 0 && S_ISDIR(job->st.st_mode)) {
+  if (ftp_fs_stat(&o->fs, o->path, &st) == 0 && S_ISDIR(st.st_mode)) {
     job->result = UV_EISDIR;
     return;
   }
-  job->result = ftp_fs_open_parent(fs, job->arg, &dirfd, name, sizeof(name));
-  if (dirfd >= 0) {
-    uv_fs_close(NULL, &req, dirfd, NULL);
-    uv_fs_req_cleanup(&req);
-  }
+  job->result = ftp_fs_open_parent(&o->fs, o->path, &dirfd, name, sizeof(name));
+  close_fd(&dirfd);
   if (job->result == 0)
-    job->result = ftp_fs_vpath(fs, job->arg, job->vpath, sizeof(job->vpath));
+    job->result = ftp_fs_vpath(&o->fs, o->path, o->vpath, sizeof(o->vpath));
 }
 
 static void upload_check_after(struct ftpd_job *job) {
-  if (prepared(job, (enum ftpd_xfer_kind)job->kind, job->arg, job->vpath, job->rest) != NULL)
+  struct xfer_open_job *o = xfer_open_job(job);
+
+  if (prepared(job, o->kind, o->path, o->vpath, o->rest, &o->fd) != NULL)
     xfer_open(job->s, "Ok to send data.");
 }
 
 /* After the data connection is ready: create or truncate the file now. */
 static void upload_open_work(struct ftpd_job *job) {
-  const struct ftp_fs *fs = &job->s->fs;
-  int64_t rest = (int64_t)job->st.st_size;
-  int append = job->flags == XFER_APPE && rest == 0;
+  struct upload_open_job *up = upload_open_job(job);
   uv_fs_t req;
-  int fd = -1;
 
-  job->result = ftp_fs_open(fs, job->arg, O_WRONLY | O_CREAT | (append ? O_APPEND : 0), &fd);
-  job->fd = fd;
-  if (job->result == 0 && !append) {
+  job->result = ftp_fs_open(&up->fs, up->vpath,
+                            O_WRONLY | O_CREAT | (up->append ? O_APPEND : 0), &up->fd);
+  if (job->result == 0 && !up->append) {
     /* STOR replaces the file; after REST n the first n bytes are kept. */
-    job->result = uv_fs_ftruncate(NULL, &req, fd, rest, NULL);
+    job->result = uv_fs_ftruncate(NULL, &req, up->fd, up->offset, NULL);
     uv_fs_req_cleanup(&req);
   }
 }
 
 static void upload_open_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  struct ftpd_xfer *x = s->xfer;
+  struct upload_open_job *up = upload_open_job(job);
+  struct ftpd_xfer *x = ftpd_xfer_claim(s, job);
   int r;
 
-  if (x == NULL || x->serial != (unsigned long)job->kind)
-    return; /* aborted meanwhile; the job closes the file */
+  if (x == NULL)
+    return; /* its transfer ended meanwhile; release closes the file */
   if (job->result != 0) {
     xfer_end(s, job->result);
     return;
   }
   x->file_created = 1;
-  r = ftp_dataconn_recv_file(s->dc, job->fd,
-                             (job->flags == XFER_APPE && x->offset == 0) ? -1 : x->offset,
-                             x->ascii, xfer_done);
-  job->fd = -1;
+  r = ftp_dataconn_recv_file(s->dc, up->fd, up->append ? -1 : x->offset, x->ascii,
+                             xfer_done);
+  up->fd = -1; /* the connection's now, even on failure */
   if (r != 0)
     xfer_end(s, r);
+}
+
+void ftpd_xfer_await(struct ftpd_xfer *x, const struct ftpd_job *job) {
+  x->opening = job;
+}
+
+struct ftpd_xfer *ftpd_xfer_claim(struct ftpd_session *s, const struct ftpd_job *job) {
+  struct ftpd_xfer *x = s->xfer;
+
+  if (x == NULL || x->opening != job)
+    return NULL;
+  x->opening = NULL;
+  return x;
 }
 
 void handle_stor(struct ftpd_session *s, const char *arg) {
@@ -434,27 +518,26 @@ void handle_appe(struct ftpd_session *s, const char *arg) {
 }
 
 static void stou_work(struct ftpd_job *job) {
-  const struct ftp_fs *fs = &job->s->fs;
-  int fd = -1;
+  struct xfer_open_job *o = xfer_open_job(job);
 
-  if (fs->readonly) {
+  if (o->fs.readonly) {
     job->result = UV_EACCES;
     return;
   }
-  job->result = ftp_fs_unique_name(fs, job->arg[0] ? job->arg : NULL, &fd,
-                                   job->vpath, sizeof(job->vpath));
-  job->fd = fd;
+  job->result = ftp_fs_unique_name(&o->fs, o->path[0] ? o->path : NULL, &o->fd,
+                                   o->vpath, sizeof(o->vpath));
 }
 
 static void stou_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
+  struct xfer_open_job *o = xfer_open_job(job);
   const char *base;
 
-  if (prepared(job, XFER_STOU, job->arg[0] ? job->arg : NULL, job->vpath, 0) == NULL)
+  if (prepared(job, XFER_STOU, o->path[0] ? o->path : NULL, o->vpath, 0, &o->fd) == NULL)
     return;
-  base = strrchr(job->vpath, '/');
+  base = strrchr(o->vpath, '/');
   /* RFC 1123 4.1.2.9: the 150 reply names the file. */
-  xfer_open(s, "FILE: %s", base != NULL ? base + 1 : job->vpath);
+  xfer_open(s, "FILE: %s", base != NULL ? base + 1 : o->vpath);
 }
 
 void handle_stou(struct ftpd_session *s, const char *arg) {
@@ -468,91 +551,113 @@ static unsigned hidden_facts(const struct ftpd_session *s) {
   return s->mlst_set ? FTP_LISTFMT_FACTS_ALL & ~s->mlst_facts : 0;
 }
 
-static void listing_work(struct ftpd_job *job) {
-  struct ftpd_session *s = job->s;
-  struct ftp_listfmt_opts o = {0};
+/* A listing job for path with the session's filesystem and options, or
+ * NULL after replying that memory ran out. */
+static struct listing_job *listing_job_new(struct ftpd_session *s, enum ftpd_xfer_kind kind,
+                                           const char *path) {
+  struct ftpd_job *job = ftpd_job_new(s, FTPD_JOB_LISTING, sizeof(struct listing_job),
+                                      listing_release);
+  struct listing_job *l;
 
-  o.readonly = s->fs.readonly;
-  o.listsubdir = s->conf->listsubdir;
-  o.hide_facts = hidden_facts(s);
-  o.now = time(NULL);
-  switch (job->kind) {
+  if (job == NULL) {
+    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
+    return NULL;
+  }
+  l = listing_job(job);
+  l->fs = s->fs;
+  l->kind = kind;
+  l->opts.readonly = s->fs.readonly;
+  l->opts.listsubdir = s->conf->listsubdir;
+  l->opts.hide_facts = hidden_facts(s);
+  l->opts.now = time(NULL);
+  ftp_buf_init(&l->out, FTP_LISTING_MAX);
+  snprintf(l->path, sizeof(l->path), "%s", path);
+  return l;
+}
+
+static void listing_work(struct ftpd_job *job) {
+  struct listing_job *l = listing_job(job);
+
+  switch (l->kind) {
   case XFER_LIST:
-    job->result = ftp_listfmt_list(&s->fs, job->arg, &o, &job->out);
+    job->result = ftp_listfmt_list(&l->fs, l->path, &l->opts, &l->out);
     break;
   case XFER_NLST:
-    job->result = ftp_listfmt_nlst(&s->fs, job->arg, &o, &job->out);
+    job->result = ftp_listfmt_nlst(&l->fs, l->path, &l->opts, &l->out);
     break;
   default:
-    job->result = ftp_listfmt_mlsd(&s->fs, job->arg, &o, &job->out);
+    job->result = ftp_listfmt_mlsd(&l->fs, l->path, &l->opts, &l->out);
     break;
   }
 }
 
 static void listing_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
-  const char *what = job->arg[0] ? job->arg : s->fs.cwd;
-  struct ftpd_xfer *x = prepared(job, (enum ftpd_xfer_kind)job->kind, what, what, 0);
+  struct listing_job *l = listing_job(job);
+  const char *what = l->path[0] ? l->path : s->fs.cwd;
+  int no_fd = -1;
+  struct ftpd_xfer *x = prepared(job, l->kind, what, what, 0, &no_fd);
 
   if (x == NULL)
     return;
   /* The listing moves into the transfer. */
-  x->listing = job->out;
-  ftp_buf_init(&job->out, FTP_LISTING_MAX);
+  x->listing = l->out;
+  ftp_buf_init(&l->out, FTP_LISTING_MAX);
   xfer_open(s, "Here comes the directory listing.");
 }
 
+static void list_command(struct ftpd_session *s, enum ftpd_xfer_kind kind, const char *arg) {
+  struct listing_job *l;
+  int64_t rest;
+
+  if (!transfer_begins(s, &rest) || (l = listing_job_new(s, kind, arg)) == NULL)
+    return;
+  ftpd_job_start(&l->job, listing_work, listing_after);
+}
+
 void handle_list(struct ftpd_session *s, const char *arg) {
-  prepare(s, XFER_LIST, arg, listing_work, listing_after);
+  list_command(s, XFER_LIST, arg);
 }
 
 void handle_nlst(struct ftpd_session *s, const char *arg) {
-  prepare(s, XFER_NLST, arg, listing_work, listing_after);
+  list_command(s, XFER_NLST, arg);
 }
 
 void handle_mlsd(struct ftpd_session *s, const char *arg) {
-  prepare(s, XFER_MLSD, arg, listing_work, listing_after);
+  list_command(s, XFER_MLSD, arg);
 }
 
 /* --- MLST, ABOR ----------------------------------------------------------- */
 
 static void mlst_work(struct ftpd_job *job) {
-  struct ftpd_session *s = job->s;
-  struct ftp_listfmt_opts o = {0};
-
-  o.readonly = s->fs.readonly;
-  o.hide_facts = hidden_facts(s);
-  o.now = time(NULL);
-  job->result = ftp_listfmt_mlst(&s->fs, job->arg, &o, &job->out);
+  struct listing_job *l = listing_job(job);
+  job->result = ftp_listfmt_mlst(&l->fs, l->path, &l->opts, &l->out);
 }
 
 static void mlst_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
+  struct listing_job *l = listing_job(job);
   const char *facts;
   size_t n;
 
   if (job->result != 0) {
-    ftpd_reply_err(s, job->result, job->arg[0] ? job->arg : s->fs.cwd);
+    ftpd_reply_err(s, job->result, l->path[0] ? l->path : s->fs.cwd);
   } else {
-    facts = ftp_buf_cstr(&job->out, NULL);
+    facts = ftp_buf_cstr(&l->out, NULL);
     n = strcspn(facts, "\r\n");
     /* RFC 3659 7.2: the fact line starts with one space. */
     ftpd_reply(s, FTP_R_FILE_ACTION_OK, "Listing %s\n%s%.*s\nEnd",
-               job->arg[0] ? job->arg : s->fs.cwd, facts[0] == ' ' ? "" : " ",
+               l->path[0] ? l->path : s->fs.cwd, facts[0] == ' ' ? "" : " ",
                (int)n, facts);
   }
   ftpd_command_done(s);
 }
 
 void handle_mlst(struct ftpd_session *s, const char *arg) {
-  struct ftpd_job *job = ftpd_job_new(s);
+  struct listing_job *l = listing_job_new(s, XFER_MLSD, arg);
 
-  if (job == NULL) {
-    ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
-    return;
-  }
-  snprintf(job->arg, sizeof(job->arg), "%s", arg);
-  ftpd_job_start(job, mlst_work, mlst_after);
+  if (l != NULL)
+    ftpd_job_start(&l->job, mlst_work, mlst_after);
 }
 
 void handle_abor(struct ftpd_session *s, const char *arg) {

@@ -142,24 +142,29 @@ void ftpd_reply_verdict(struct ftpd_session *s, struct ftp_verdict v) {
 
 /* --- jobs on the thread pool ---------------------------------------------- */
 
-struct ftpd_job *ftpd_job_new(struct ftpd_session *s) {
-  struct ftpd_job *job = calloc(1, sizeof(*job));
+struct ftpd_job *ftpd_job_new(struct ftpd_session *s, enum ftpd_job_kind kind,
+                              size_t size, ftpd_job_fn *release) {
+  struct ftpd_job *job;
 
-  if (job == NULL)
+  if (size < sizeof(*job))
+    BUG("job of kind %d: %zu bytes", (int)kind, size);
+  if ((job = calloc(1, size)) == NULL)
     return NULL;
   job->s = s;
-  job->fd = -1;
-  ftp_buf_init(&job->out, FTP_LISTING_MAX);
+  job->kind = kind;
+  job->release = release;
+  return job;
+}
+
+void *ftpd_job_payload(struct ftpd_job *job, enum ftpd_job_kind kind) {
+  if (job->kind != kind)
+    BUG("job of kind %d used as kind %d", (int)job->kind, (int)kind);
   return job;
 }
 
 static void job_free(struct ftpd_job *job) {
-  if (job->fd >= 0) {
-    uv_fs_t req;
-    uv_fs_close(job->s->srv->loop, &req, job->fd, NULL);
-    uv_fs_req_cleanup(&req);
-  }
-  ftp_buf_free(&job->out);
+  if (job->release != NULL)
+    job->release(job);
   free(job);
 }
 
@@ -178,7 +183,7 @@ static void job_after(uv_work_t *req, int status) {
   session_unref(s);
 }
 
-void ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) {
+int ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) {
   struct ftpd_session *s = job->s;
   int r;
 
@@ -194,6 +199,7 @@ void ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after)
     ftpd_reply_err(s, r, NULL);
     ftpd_command_done(s);
   }
+  return r;
 }
 
 /* --- timers --------------------------------------------------------------- */

@@ -38,33 +38,41 @@ enum ftpd_xfer_kind {
   XFER_RETR, XFER_STOR, XFER_APPE, XFER_STOU, XFER_LIST, XFER_NLST, XFER_MLSD
 };
 
-/* A thread-pool job: work() runs on a worker thread and may only touch the
- * job and the session's (read-only while busy) filesystem; after() runs on
- * the loop thread, unless the session closed meanwhile. */
+/*
+ * Thread-pool jobs.  Each kind of job is a struct of its own, private to the
+ * file that runs it, that embeds struct ftpd_job as its first member and
+ * holds the job's inputs, copied in on the loop thread (the filesystem, the
+ * path, the listing options, ...) and its results.  A field therefore has
+ * one meaning, and a worker touches only its job and the filesystem, never
+ * the session, which the loop thread goes on changing (STAT and ABOR are
+ * answered during a transfer).
+ */
+enum ftpd_job_kind {
+  FTPD_JOB_LOGIN,       /* h_login.c: check a password, open the user's root */
+  FTPD_JOB_PATH,        /* h_fs.c: one namespace command (CWD ... MFMT) */
+  FTPD_JOB_CHMOD,       /* h_info.c: SITE CHMOD */
+  FTPD_JOB_STAT_LIST,   /* h_info.c: STAT path */
+  FTPD_JOB_XFER_OPEN,   /* h_xfer.c: RETR, STOR, APPE, STOU before the 150 */
+  FTPD_JOB_LISTING,     /* h_xfer.c: LIST, NLST, MLSD before the 150; MLST */
+  FTPD_JOB_UPLOAD_OPEN  /* h_xfer.c: create the file of STOR, APPE */
+};
+
 struct ftpd_job;
 typedef void ftpd_job_fn(struct ftpd_job *job);
 
+/* The header every job starts with. */
 struct ftpd_job {
   uv_work_t req;
-  struct ftpd_session *s;
-  ftpd_job_fn *work;
-  ftpd_job_fn *after;
-  int result;
-  int fd;
-  int flags;
-  unsigned mode;
-  int kind;
-  int64_t rest;           /* the REST offset a transfer command took */
-  struct stat st;
-  struct timespec ts;
-  struct ftp_fs fs;       /* PASS: the user's filesystem, opened off-loop */
-  struct ftp_buf out;
-  char arg[FTP_PATH_MAX];
-  char arg2[FTP_PATH_MAX];
-  char vpath[FTP_PATH_MAX];
+  struct ftpd_session *s;  /* for after() and release(); never a worker's */
+  enum ftpd_job_kind kind;
+  ftpd_job_fn *work;       /* a worker thread: the job and the filesystem */
+  ftpd_job_fn *after;      /* the loop thread, unless the session closed */
+  ftpd_job_fn *release;    /* the loop thread, always, last: free what the
+                            * job still holds (a descriptor, a buffer) */
+  int result;              /* work()'s: 0 or an error */
 };
 
-/* The transfer running (or about to run) on the data connection. */
+/* The transfer running (or about to run) on the data connection. *//* The transfer running (or about to run) on the data connection. */
 struct ftpd_xfer {
   enum ftpd_xfer_kind kind;
   char vpath[FTP_PATH_MAX];
@@ -76,7 +84,10 @@ struct ftpd_xfer {
   struct ftp_buf listing;
   int file_created;      /* STOR/APPE/STOU opened the file */
   int ready;             /* the data connection became ready */
-  unsigned long serial;  /* tells a late job its transfer is gone */
+  /* The job creating the upload's file, while it runs: the job itself is
+   * the transfer's claim ticket (ftpd_xfer_claim).  No counter, so nothing
+   * that can wrap into a false match. */
+  const struct ftpd_job *opening;
 };
 
 struct ftpd_session {
@@ -155,12 +166,40 @@ void ftpd_reply_verdict(struct ftpd_session *s, struct ftp_verdict v);
 void ftpd_command_done(struct ftpd_session *s);
 
 /*
- * ftpd_job_start: run work() on the thread pool, then after() here.  The
- * session is busy meanwhile.  job must come from ftpd_job_new; it is freed
- * after after() returns.
+ * ftpd_job_new: a zeroed job of kind for s, size bytes: the size of the
+ * kind's struct, which embeds struct ftpd_job as its first member.
+ * release (may be NULL) frees what the job holds once it is over, whether
+ * or not after() ran.  RETURNS: the header, or NULL when out of memory.
  */
-struct ftpd_job *ftpd_job_new(struct ftpd_session *s);
-void ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after);
+struct ftpd_job *ftpd_job_new(struct ftpd_session *s, enum ftpd_job_kind kind,
+                              size_t size, ftpd_job_fn *release);
+
+/*
+ * ftpd_job_payload: job as the struct of its kind.  BUG() when job is of
+ * another kind: a work or after function given the wrong job is a broken
+ * invariant, never a guess.
+ */
+void *ftpd_job_payload(struct ftpd_job *job, enum ftpd_job_kind kind);
+
+/*
+ * ftpd_job_start: run work() on the thread pool, then after() here (never
+ * before this call returns).  The session is busy meanwhile.  The job is
+ * released and freed after after() returns (or, if the session closed
+ * meanwhile, instead of it).
+ * RETURNS: 0; or an error, when the job could not be queued: it is freed
+ * already, and the command answered and ended.
+ */
+int ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after);
+
+/*
+ * ftpd_xfer_await: x waits for job (the creation of its upload file).
+ * ftpd_xfer_claim: s's transfer, if it is the one waiting for job, which it
+ * then stops waiting for; NULL when job belongs to a transfer that ended
+ * (ABOR, a failure), whatever transfer runs now.  A job is alive until its
+ * after() returns, so no other job can share its address meanwhile.
+ */
+void ftpd_xfer_await(struct ftpd_xfer *x, const struct ftpd_job *job);
+struct ftpd_xfer *ftpd_xfer_claim(struct ftpd_session *s, const struct ftpd_job *job);
 
 /* ftpd_session_close: end the session now (fatal error, shutdown). */
 void ftpd_session_close(struct ftpd_session *s, const char *why);

@@ -4,8 +4,9 @@
                             test's choosing; returns (exit code, stdout, stderr)
     write_member(d, text)   a client FTPDATA member
     write_netrc(d, entries) a netrc (mode 0600)
-    Relay(...)              a TCP relay that can slow one direction down, to
-                            interrupt a transfer on loopback at a chosen moment
+    Relay(...)              a TCP relay that can slow one direction down, or
+                            cut it after some bytes, to interrupt a transfer
+                            on loopback at a chosen moment
     ReplyFlood(...)         a fake server whose greeting never ends
 
 The client always gets -f MEMBER (so that no $HOME/ftp.data or
@@ -69,7 +70,9 @@ def show(rc, out, err, server=None):
 class Relay:
     """Forward TCP connections from listen_host:port to target_host:port for
     each port in `ports`, optionally slowing the target -> client direction
-    down to `rate` bytes per second.
+    down to `rate` bytes per second, or cutting each connection (both
+    directions closed, as a broken path would) once `cut_after` bytes went
+    from the target to the client.
 
     Used to interrupt a download at a chosen moment on loopback: the client
     connects to listen_host; since EPSV data connections go to the control
@@ -80,11 +83,12 @@ class Relay:
 
     CHUNK = 16384
 
-    def __init__(self, listen_host, target_host, ports, rate=None):
+    def __init__(self, listen_host, target_host, ports, rate=None, cut_after=None):
         self.listen_host = listen_host
         self.target_host = target_host
         self.ports = list(ports)
         self.rate = rate
+        self.cut_after = cut_after
         self.listeners = []
         self.socks = []
         self.threads = []
@@ -127,11 +131,12 @@ class Relay:
                 continue
             self._keep(client)
             self._keep(server)
-            self._thread(self._pump, server, client, self.rate)
+            self._thread(self._pump, server, client, self.rate, self.cut_after)
             self._thread(self._pump, client, server, None)
 
-    def _pump(self, src, dst, rate):
+    def _pump(self, src, dst, rate, cut_after=None):
         src.settimeout(0.2)
+        sent = 0
         while not self.stopping.is_set():
             try:
                 b = src.recv(self.CHUNK)
@@ -155,6 +160,14 @@ class Relay:
                 for sock in (src, dst):
                     try:
                         sock.close()
+                    except OSError:
+                        pass
+                return
+            sent += len(b)
+            if cut_after is not None and sent >= cut_after:
+                for sock in (src, dst):
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
                     except OSError:
                         pass
                 return

@@ -29,12 +29,14 @@ Exit status 0 only if every row passed; 1 otherwise; 2 bad usage.
 Known problems, as XFAIL rows: lftp sends the IP literal "::1" as SNI
 (GnuTLS refuses it as a server name, in a parser an application cannot
 override); curl 7.87-7.88 starts no TLS on active data connections
-(curl#10666; its active rows use PROT C).  Not in the matrix:
-  * lftp 4.9.2 with CCC at TLSRFCLEVEL RFC4217 fails most of the time: when
-    the server's close_notify arrives in the same read as the 200 reply,
-    lftp takes it for the connection's end ("Peer closed connection") before
-    it enters its CCC state.  At CCCNONOTIFY (nothing follows the 200) it
-    works: the CCC row of lftp uses that level.
+(curl#10666; its active rows use PROT C).
+
+CCC at TLSRFCLEVEL RFC4217 covers the three ways a client leaves TLS: lftp
+and curl --ftp-ssl-ccc-mode active send their close_notify after the 200
+and wait for ours; curl's passive mode sends none and waits for ours.  lftp
+4.9.2 takes a close_notify read together with the 200 for the end of the
+connection ("Peer closed connection"), which is why ftpd answers the
+client's close_notify rather than sending its own with the 200.
 """
 
 import argparse
@@ -84,7 +86,7 @@ CONFIGS = {
                                   "SECURE_SESSION_REUSE ALLOWED"), implicit=False),
     # CCC with the default SECURE_SESSION_REUSE REQUIRED: after CCC a full
     # handshake is accepted on data connections.
-    "ccc-reuse-req": dict(keywords=("SECURE_CTRLCONN CLEAR", "TLSRFCLEVEL CCCNONOTIFY",
+    "ccc-reuse-req": dict(keywords=("SECURE_CTRLCONN CLEAR", "TLSRFCLEVEL RFC4217",
                                     "SECURE_SESSION_REUSE REQUIRED"), implicit=False),
 }
 
@@ -530,6 +532,12 @@ def rows():
             family=V6, xfail=("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
                               r"TLS fatal alert has been received")))
     add(Row("lftp", "", "open", run_lftp, tls="1.3", verb="PASV", prot="C"))
+    # CCC at RFC4217: lftp's close_notify first, then ftpd's (the listing
+    # and the gets run in clear control after it).
+    add(Row("lftp", "ftp:ssl-use-ccc", "open", run_lftp, tls="1.3", verb="PASV",
+            ccc=True, resumed=False))
+    add(Row("lftp", "ftp:ssl-use-ccc", "open", run_lftp, tls="1.2", verb="EPSV",
+            ccc=True, resumed=False))
     add(Row("lftp", "ftp:ssl-use-ccc", "cccnonotify", run_lftp, tls="1.3", verb="PASV",
             ccc=True, resumed=False))
     # CCC under SECURE_SESSION_REUSE REQUIRED (the default): lftp drops the

@@ -724,6 +724,20 @@ class CccRfc4217(ServerCase):
                 self.ccc(c, True)
                 self.after_ccc(c, ctx)
 
+    def test_ccc_client_close_notify_first(self):
+        # lftp and curl --ftp-ssl-ccc-mode active: the client's close_notify
+        # follows the 200 at once; the server's answers it.
+        for tls in ("1.2", "1.3"):
+            with self.subTest(tls=tls):
+                c, ctx = self.secure(tls=tls)
+                self.assertReply(c.cmd("CCC"), 200)
+                c.tls.close_notify()
+                self.assertEqual(c.tls.recv(), b"", "no close_notify answered ours")
+                self.assertTrue(c.tls.peer_closed)
+                c.buf += c.tls.leftover()
+                c.tls = None
+                self.after_ccc(c, ctx)
+
     def test_ccc_client_goes_straight_to_clear(self):
         # curl --ftp-ssl-ccc-mode passive: no close_notify from the client.
         c, ctx = self.secure()

@@ -379,8 +379,8 @@ START_TEST(test_ccc_back_to_clear) {
   start_tls(&p, &c, c.scope, NULL, "localhost");
   ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
   ck_assert_int_eq(ftp_chan_read_start(p.a.ch, end_alloc, end_read), 0);
-  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, 1), 0);
-  ck_assert_int_eq(ftp_chan_tls_stop(p.a.ch, 1), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, FTP_CHAN_CCC_NOTIFY, 0), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.a.ch, FTP_CHAN_CCC_NOTIFY, 0), 0);
   ck_assert(!ftp_chan_is_tls(p.a.ch));
   ck_assert_int_eq(ftp_chan_write(p.a.ch, "PWD\r\n", 5), 0);
   run_until(&p, b_has_pwd);
@@ -403,7 +403,7 @@ static void ccc_on_200_read(struct ftp_chan *ch, ssize_t n, const uv_buf_t *buf)
 
   end_read(ch, n, buf);
   if (n > 0 && ftp_chan_is_tls(ch) && ftp_buf_len(&e->got) >= 8)
-    ck_assert_int_eq(ftp_chan_tls_stop(ch, 1), 0);
+    ck_assert_int_eq(ftp_chan_tls_stop(ch, FTP_CHAN_CCC_NOTIFY, 0), 0);
 }
 
 static int a_has_200(struct pair *p) { return ftp_buf_len(&p->a.got) >= 8; }
@@ -419,7 +419,7 @@ START_TEST(test_ccc_inside_read_callback) {
   ck_assert_int_eq(ftp_chan_read_start(p.a.ch, end_alloc, ccc_on_200_read), 0);
   /* One flush: the reply and the close_notify leave together. */
   ck_assert_int_eq(ftp_chan_write(p.b.ch, "200 CCC\r\n", 9), 0);
-  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, 1), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, FTP_CHAN_CCC_NOTIFY, 0), 0);
   run_until(&p, a_has_200);
   ck_assert(!ftp_chan_is_tls(p.a.ch));
   ck_assert_int_eq(ftp_chan_write(p.a.ch, "PWD\r\n", 5), 0);
@@ -443,11 +443,148 @@ START_TEST(test_ccc_without_notify) {
   pair_open(&p);
   start_tls(&p, &c, c.scope, NULL, "localhost");
   ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
-  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, 0), 0);
-  ck_assert_int_eq(ftp_chan_tls_stop(p.a.ch, 0), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.b.ch, FTP_CHAN_CCC_SILENT, 0), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.a.ch, FTP_CHAN_CCC_SILENT, 0), 0);
   ck_assert_int_eq(ftp_chan_write(p.a.ch, "PWD\r\n", 5), 0);
   run_until(&p, b_has_pwd);
   ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "PWD\r\n", 5), 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* --- CCC as the server does it (FTP_CHAN_CCC_ANSWER) --------------------- *
+ * The client end (a) stays in TLS and reads: a close_notify from the server
+ * shows as a.final == UV_EOF (a clean end), never as truncation.  What a
+ * client like lftp needs is that this end does not come with the 200. */
+
+static int a_final(struct pair *p) { return p->a.final != 0; }
+
+static void quiet_cb(uv_timer_t *t) { *(int *)t->data = 1; }
+
+/* Run the loop for ms: whatever the server would send early, it sends. */
+static void run_for(struct pair *p, unsigned ms) {
+  uv_timer_t t;
+  int done = 0;
+
+  uv_timer_init(&p->loop, &t);
+  t.data = &done;
+  uv_timer_start(&t, quiet_cb, ms, 0);
+  while (!done)
+    uv_run(&p->loop, UV_RUN_ONCE);
+  uv_close((uv_handle_t *)&t, NULL);
+  uv_run(&p->loop, UV_RUN_NOWAIT);
+}
+
+/* Both ends in TLS, reading; the server has answered CCC with 200 and
+ * stopped TLS with settle_ms; the client has read the 200. */
+static void ccc_answer_setup(struct pair *p, struct ctxs *c, unsigned settle_ms) {
+  ctxs_make(c, 0);
+  pair_open(p);
+  start_tls(p, c, c->scope, NULL, "localhost");
+  ck_assert_int_eq(ftp_chan_read_start(p->b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_read_start(p->a.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_write(p->b.ch, "200 CCC\r\n", 9), 0);
+  ck_assert_int_eq(ftp_chan_tls_stop(p->b.ch, FTP_CHAN_CCC_ANSWER, settle_ms), 0);
+  run_until(p, a_has_200);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p->a.got), "200 CCC\r\n", 9), 0);
+}
+
+/* lftp and curl --ftp-ssl-ccc-mode active: the client's close_notify comes
+ * first; the server's answers it, and only it. */
+START_TEST(test_ccc_answer_follows_client_close_notify) {
+  struct pair p;
+  struct ctxs c;
+
+  /* A settle time no test run reaches: only the client's close_notify can
+   * release the server's. */
+  ccc_answer_setup(&p, &c, 600000);
+  run_for(&p, 200);
+  ck_assert_msg(p.a.final == 0, "the server's close_notify came with the 200");
+  ck_assert_int_eq(ftp_buf_len(&p.a.got), 9);
+  /* The client's close_notify (shutdown keeps reading; its FIN follows). */
+  ck_assert_int_eq(ftp_chan_shutdown(p.a.ch, shut_cb), 0);
+  run_until(&p, a_final);
+  ck_assert_int_eq(p.a.final, UV_EOF);
+  ck_assert_int_eq(ftp_buf_len(&p.a.got), 9);
+  /* The server consumed the close_notify as the end of TLS, then the FIN. */
+  run_until(&p, b_got_eof);
+  ck_assert_int_eq(p.b.final, UV_EOF);
+  ck_assert_int_eq(ftp_buf_len(&p.b.got), 0);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* curl --ftp-ssl-ccc-mode passive: the client sends nothing and waits for
+ * the server's close_notify, which the settle time releases. */
+START_TEST(test_ccc_answer_after_settle_time) {
+  struct pair p;
+  struct ctxs c;
+
+  ccc_answer_setup(&p, &c, 50);
+  run_until(&p, a_final);
+  ck_assert_int_eq(p.a.final, UV_EOF);
+  ck_assert_int_eq(ftp_buf_len(&p.a.got), 9);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* A client that goes straight to clear text (our ftp at CCCNONOTIFY): the
+ * server's close_notify leaves before the command is delivered, so every
+ * answer to it follows the end of TLS. */
+START_TEST(test_ccc_answer_before_peer_cleartext) {
+  struct pair p;
+  struct ctxs c;
+  uv_buf_t b = uv_buf_init("PWD\r\n", 5);
+
+  ccc_answer_setup(&p, &c, 600000);
+  /* Clear text on the raw socket, under the client's TLS layer. */
+  ck_assert_int_eq(uv_try_write((uv_stream_t *)ftp_chan_tcp(p.a.ch), &b, 1), 5);
+  run_until(&p, b_has_pwd);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "PWD\r\n", 5), 0);
+  run_until(&p, a_final);
+  ck_assert_int_eq(p.a.final, UV_EOF);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* A server that writes in clear before the client spoke (a 421 on idle
+ * timeout): its close_notify goes first. */
+START_TEST(test_ccc_answer_before_own_cleartext) {
+  struct pair p;
+  struct ctxs c;
+
+  ccc_answer_setup(&p, &c, 600000);
+  run_for(&p, 100);
+  ck_assert_int_eq(p.a.final, 0);
+  ck_assert_int_eq(ftp_chan_write(p.b.ch, "421 Timeout\r\n", 13), 0);
+  run_until(&p, a_final);
+  ck_assert_int_eq(p.a.final, UV_EOF);
+  ck_assert_int_eq(ftp_buf_len(&p.a.got), 9);
+  pair_close(&p);
+  ctxs_free(&c);
+}
+END_TEST
+
+/* Our ftp against our ftpd: NOTIFY on the client, ANSWER on the server,
+ * then clear text both ways. */
+START_TEST(test_ccc_notify_meets_answer) {
+  struct pair p;
+  struct ctxs c;
+
+  ccc_answer_setup(&p, &c, 600000);
+  ck_assert_int_eq(ftp_chan_tls_stop(p.a.ch, FTP_CHAN_CCC_NOTIFY, 0), 0);
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "PWD\r\n", 5), 0);
+  run_until(&p, b_has_pwd);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "PWD\r\n", 5), 0);
+  ck_assert_int_eq(ftp_chan_write(p.b.ch, "257 \"/\"\r\n", 9), 0);
+  run_until(&p, a_has_257_after_200);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.a.got) + 9, "257 \"/\"\r\n", 9), 0);
+  ck_assert_int_eq(p.a.final, 0);
+  ck_assert_int_eq(p.b.final, 0);
   pair_close(&p);
   ctxs_free(&c);
 }
@@ -607,6 +744,11 @@ static Suite *chan_suite(void) {
   tcase_add_test(tls, test_ccc_back_to_clear);
   tcase_add_test(tls, test_ccc_without_notify);
   tcase_add_test(tls, test_ccc_inside_read_callback);
+  tcase_add_test(tls, test_ccc_answer_follows_client_close_notify);
+  tcase_add_test(tls, test_ccc_answer_after_settle_time);
+  tcase_add_test(tls, test_ccc_answer_before_peer_cleartext);
+  tcase_add_test(tls, test_ccc_answer_before_own_cleartext);
+  tcase_add_test(tls, test_ccc_notify_meets_answer);
   tcase_add_test(tls, test_backpressure_and_drain);
   tcase_add_test(tls, test_alpn_without_ftp_refused);
   tcase_add_test(tls, test_wrong_host_name_refused);

@@ -194,7 +194,7 @@ static void do_reply(struct fake *f, const struct fake_step *st) {
     start_tls(f);
     break;
   case FA_CCC:
-    ck_assert_int_eq(ftp_chan_tls_stop(f->ch, 1), 0);
+    ck_assert_int_eq(ftp_chan_tls_stop(f->ch, FTP_CHAN_CCC_NOTIFY, 0), 0);
     break;
   case FA_SEND:
   case FA_SEND_DIE:
