@@ -449,43 +449,6 @@ class ExplicitRequired(ServerCase):
         self.assertEqual(d.read_all(), self.srv.path("16k.bin").read_bytes())
         self.assertReply(c.reply(), 226)
 
-    def test_session_of_another_control_connection_does_not_resume(self):
-        # Each control session has its own ticket key and cache: a session
-        # (TLS 1.3 ticket; TLS 1.2 ticket or session ID) from another control
-        # connection of the same server is not a resumption of this one.
-        for tls in ("1.2", "1.3"):
-            with self.subTest(tls=tls):
-                ctx = self.ctx(tls)
-                other = self.ctrl()
-                other.secure_login(ctx)
-                other.expect("NOOP", 200)          # reads the tickets
-                c = self.ctrl()
-                c.secure_login(ctx)
-                c.expect("TYPE I", 200)
-                port = c.epsv()
-                s = socket.create_connection((c.host, port), timeout=5)
-                self.addCleanup(s.close)
-                thief = Tls(s, ctx, session=other.tls.session)
-                got = b""
-                try:
-                    thief.handshake()
-                    self.assertFalse(thief.resumed(),
-                                     "resumed another control session's TLS session")
-                    got = thief.recv()
-                except (ssl.SSLError, OSError):
-                    pass
-                self.assertEqual(got, b"")
-                r = c.cmd("RETR one.bin")
-                if r.code == 150:
-                    r = c.reply()
-                self.assertIn(r.code, (425, 522), r.text)
-                # The thief's own control connection resumes its own session.
-                d = self.data(other, ctx)
-                self.assertTrue(d.tls.resumed())
-                self.assertReply(other.cmd("RETR one.bin"), 150)
-                self.assertEqual(d.read_all(), self.srv.path("one.bin").read_bytes())
-                self.assertReply(other.reply(), 226)
-
     def test_tls12_data_connections_resume(self):
         c, ctx = self.secure(tls="1.2")
         for _ in range(3):
