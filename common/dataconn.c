@@ -108,6 +108,7 @@ struct ftp_dataconn {
   unsigned freed : 1;
   unsigned lingering : 1;
   unsigned secured : 1;   /* PROT P: the handshake and its checks passed */
+  unsigned awaiting_login : 1; /* server: the session's issuer logs in */
   struct ftp_tls_probe probe;     /* server: what the handshake offered */
 };
 
@@ -161,6 +162,15 @@ static int dc_new(const struct ftp_dataconn_opts *opts, struct ftp_dataconn **ou
 static void timeout_cb(uv_timer_t *t) {
   struct ftp_dataconn *dc = DC_OF(t, timer);
 
+  if (dc->awaiting_login) {
+    /* The control connection the session was issued to never logged in:
+     * it vouches for no one. */
+    dc->awaiting_login = 0;
+    log_info("data connection refused (SECURE_SESSION_REUSE REQUIRED): %s",
+             ftp_tlsbind_verdict_text(FTP_TLSBIND_PENDING));
+    fail(dc, ftp_tlsbind_verdict_error(FTP_TLSBIND_PENDING));
+    return;
+  }
   if (dc->state == DC_XFER) {
     log_info("data connection stalled for %u ms", dc->opts.timeout_ms);
     ftp_chan_read_stop(dc->ch);
@@ -261,22 +271,9 @@ static void fail(struct ftp_dataconn *dc, int status) {
     uv_timer_start(&dc->defer, defer_cb, 0, 0);
 }
 
-/*
- * SECURE_SESSION_REUSE REQUIRED, the one check both programs run.
- * Security: anyone can connect to a passive port (and answer an active
- * connection); only a resumed TLS session shows that the peer holds a
- * session we gave to this client.  The server asks whose session it was
- * (tls.h, tlsbind.h): its own control session's, or a sibling's (same user,
- * same address, still connected); the client offers nothing but its control
- * session's, so a resumption is that.
- */
-static int check_reuse(struct ftp_dataconn *dc, gnutls_session_t s) {
-  enum ftp_tlsbind_verdict v;
-
-  if (dc->opts.tls_server)
-    v = ftp_tls_probe_verdict(&dc->probe, s);
-  else
-    v = ftp_tls_is_resumed(s) ? FTP_TLSBIND_OWN : FTP_TLSBIND_NOT_RESUMED;
+/* The verdict on the session as the result of the reuse check: 0 when it
+ * binds the connection (or need not), else the refusal, logged. */
+static int reuse_result(const struct ftp_dataconn *dc, enum ftp_tlsbind_verdict v) {
   if (!dc->opts.require_resume)
     return 0;
   if (ftp_tlsbind_accepts(v)) {
@@ -308,36 +305,75 @@ static int check_server_session(struct ftp_dataconn *dc, gnutls_session_t s) {
   return 0;
 }
 
-static int check_session(struct ftp_dataconn *dc) {
-  gnutls_session_t s = ftp_chan_session(dc->ch);
-  char sum[96];
-  int r;
-
-  if (dc->opts.tls_server) {
-    ftp_tls_handshake_summary(s, sum, sizeof(sum));
-    log_debug("data connection handshake: %s", sum);
-  }
-  if ((r = check_reuse(dc, s)) != 0)
-    return r;
-  return dc->opts.tls_server ? check_server_session(dc, s) : ftp_tls_check_alpn(s);
-}
-
-static void handshake_cb(struct ftp_chan *ch, int status) {
-  struct ftp_dataconn *dc = ftp_chan_data(ch);
+static void secured(struct ftp_dataconn *dc, int status) {
   char desc[96];
 
-  if (status == 0)
-    status = check_session(dc);
   if (status != 0) {
     if (status == FTP_E_TLS)
-      log_info("data connection TLS handshake failed: %s", ftp_chan_tls_error(ch));
+      log_info("data connection TLS handshake failed: %s", ftp_chan_tls_error(dc->ch));
     fail(dc, status);
     return;
   }
   dc->secured = 1;
-  ftp_tls_describe(ftp_chan_session(ch), desc, sizeof(desc));
+  ftp_tls_describe(ftp_chan_session(dc->ch), desc, sizeof(desc));
   log_debug("data connection secured: %s", desc);
   become_ready(dc);
+}
+
+static void login_settled_cb(struct ftp_tls_probe *p, enum ftp_tlsbind_verdict v) {
+  struct ftp_dataconn *dc = DC_OF(p, probe);
+  int r;
+
+  dc->awaiting_login = 0;
+  if (dc->freed || dc->state != DC_HANDSHAKE)
+    return;
+  if ((r = reuse_result(dc, v)) == 0)
+    r = check_server_session(dc, ftp_chan_session(dc->ch));
+  secured(dc, r);
+}
+
+/*
+ * SECURE_SESSION_REUSE REQUIRED, the one check both programs run.
+ * Security: anyone can connect to a passive port (and answer an active
+ * connection); only a resumed TLS session shows that the peer holds a
+ * session we gave to this client.  The server asks whose session it was
+ * (tlsresume.h, tlsbind.h): its own control session's, or a sibling's (same
+ * user, same address, still connected), waiting for the issuer's login when
+ * it has not logged in yet; the client offers nothing but its control
+ * session's, so a resumption is that.
+ * RETURNS: 0, a refusal, or 1: waiting for a login (login_settled_cb).
+ */
+static int check_reuse(struct ftp_dataconn *dc, gnutls_session_t s) {
+  enum ftp_tlsbind_verdict v;
+
+  if (!dc->opts.tls_server)
+    return reuse_result(dc, ftp_tls_is_resumed(s) ? FTP_TLSBIND_OWN
+                                                  : FTP_TLSBIND_NOT_RESUMED);
+  v = ftp_tls_probe_verdict(&dc->probe, s);
+  if (v == FTP_TLSBIND_PENDING && dc->opts.require_resume) {
+    log_debug("data connection: %s; waiting for its login",
+              ftp_tlsbind_verdict_text(v));
+    dc->awaiting_login = 1;
+    ftp_tls_probe_wait(&dc->probe, login_settled_cb);
+    return 1;
+  }
+  return reuse_result(dc, v);
+}
+
+static void handshake_cb(struct ftp_chan *ch, int status) {
+  struct ftp_dataconn *dc = ftp_chan_data(ch);
+  gnutls_session_t s = ftp_chan_session(ch);
+  char sum[96];
+
+  if (status == 0 && dc->opts.tls_server) {
+    ftp_tls_handshake_summary(s, sum, sizeof(sum));
+    log_debug("data connection handshake: %s", sum);
+  }
+  if (status == 0 && (status = check_reuse(dc, s)) == 1)
+    return;
+  if (status == 0)
+    status = dc->opts.tls_server ? check_server_session(dc, s) : ftp_tls_check_alpn(s);
+  secured(dc, status);
 }
 
 static void connection_up(struct ftp_dataconn *dc) {

@@ -1,7 +1,6 @@
 /*
- * tls.c: GnuTLS credentials, priorities, the server's resumption issuer and
- * scopes, the handshake hooks that record and judge resumption identities,
- * and session set-up for both roles.
+ * tls.c: GnuTLS credentials, priorities, and session set-up for both roles
+ * (the server's resumption bookkeeping is tlsresume.c's).
  */
 #include "tls.h"
 
@@ -18,7 +17,6 @@
 #include "ciphers.h"
 #include "err.h"
 #include "log.h"
-#include "tlsmsg.h"
 
 /* ALPN (RFC 7301): "ftp" is the registered identifier for FTP over TLS. */
 static const gnutls_datum_t alpn_ftp = {(unsigned char *)"ftp", 3};
@@ -31,19 +29,6 @@ struct ftp_tls_ctx {
   unsigned lifetime;
   gnutls_certificate_credentials_t cred;
   gnutls_priority_t prio;
-};
-
-struct ftp_tls_issuer {
-  gnutls_datum_t ticket_key;     /* the master key; GnuTLS rotates from it */
-  struct ftp_tlsbind *record;
-};
-
-struct ftp_tls_resume {
-  struct ftp_tls_issuer *iss;
-  struct ftp_tlsbind_scope *scope;
-  unsigned lifetime;
-  int refs;                      /* the control session, plus data probes */
-  struct ftp_tls_probe ctrl;     /* the control connection's hooks */
 };
 
 static int looks_like_pkcs12(const char *path) {
@@ -165,314 +150,6 @@ int ftp_tls_ctx_has_cert(const struct ftp_tls_ctx *ctx) {
   return ctx != NULL && ctx->has_cert;
 }
 
-/* --- the issuer and its scopes -------------------------------------------- */
-
-int ftp_tls_issuer_new(struct ftp_tls_issuer **out) {
-  struct ftp_tls_issuer *iss;
-  int g, r;
-
-  *out = NULL;
-  if ((iss = calloc(1, sizeof(*iss))) == NULL)
-    return FTP_E_NOMEM;
-  if ((r = ftp_tlsbind_new(&iss->record)) != 0) {
-    free(iss);
-    return r;
-  }
-  if ((g = gnutls_session_ticket_key_generate(&iss->ticket_key)) < 0) {
-    log_err("ticket key: %s", gnutls_strerror(g));
-    ftp_tls_issuer_free(iss);
-    return FTP_E_TLS;
-  }
-  *out = iss;
-  return 0;
-}
-
-void ftp_tls_issuer_free(struct ftp_tls_issuer *iss) {
-  if (iss == NULL)
-    return;
-  if (iss->ticket_key.data != NULL) {
-    gnutls_memset(iss->ticket_key.data, 0, iss->ticket_key.size);
-    gnutls_free(iss->ticket_key.data);
-  }
-  ftp_tlsbind_free(iss->record);
-  free(iss);
-}
-
-const struct ftp_tlsbind *ftp_tls_issuer_record(const struct ftp_tls_issuer *iss) {
-  return iss->record;
-}
-
-int ftp_tls_resume_new(struct ftp_tls_issuer *iss, struct ftp_tls_resume **out,
-                       unsigned lifetime) {
-  struct ftp_tls_resume *res;
-  int r;
-
-  *out = NULL;
-  if ((res = calloc(1, sizeof(*res))) == NULL)
-    return FTP_E_NOMEM;
-  if ((r = ftp_tlsbind_scope_new(iss->record, &res->scope)) != 0) {
-    free(res);
-    return r;
-  }
-  res->iss = iss;
-  res->lifetime = lifetime;
-  res->refs = 1;
-  *out = res;
-  return 0;
-}
-
-static void resume_unref(struct ftp_tls_resume *res) {
-  if (--res->refs > 0)
-    return;
-  ftp_tlsbind_scope_free(res->scope);
-  free(res);
-}
-
-void ftp_tls_resume_free(struct ftp_tls_resume *res) {
-  if (res == NULL)
-    return;
-  /* Security: at once, not when the last data connection lets go: a
-   * session of an ended control connection binds nothing. */
-  ftp_tlsbind_scope_end(res->scope);
-  resume_unref(res);
-}
-
-int ftp_tls_resume_set_principal(struct ftp_tls_resume *res, const char *user,
-                                 int anonymous, const struct sockaddr_storage *addr) {
-  return ftp_tlsbind_scope_set_principal(res->scope, user, anonymous, addr);
-}
-
-void ftp_tls_resume_clear_principal(struct ftp_tls_resume *res) {
-  ftp_tlsbind_scope_clear_principal(res->scope);
-}
-
-void ftp_tls_probe_clear(struct ftp_tls_probe *p) {
-  if (p->res != NULL && p->data_conn)
-    resume_unref(p->res);
-  memset(p, 0, sizeof(*p));
-}
-
-/* --- what the hooks see --------------------------------------------------- */
-
-static void judge_identity(const struct ftp_tls_probe *p, const struct ftp_tlsmsg_span *id,
-                           enum ftp_tlsbind_kind kind, time_t now,
-                           enum ftp_tlsbind_verdict *worst) {
-  struct ftp_tlsbind_key key;
-  enum ftp_tlsbind_verdict v = FTP_TLSBIND_UNKNOWN;
-
-  if (ftp_tlsbind_key_of(id->p, id->n, &key) == 0)
-    v = ftp_tlsbind_judge(p->res->scope, kind, &key, now, NULL);
-  *worst = ftp_tlsbind_worse(*worst, v);
-}
-
-/* A data connection's ClientHello (twice after a HelloRetryRequest): judge
- * every identity it offers.  Which one GnuTLS resumes depends on the
- * version it settles on; ftp_tls_probe_verdict picks the right set. */
-static void judge_hello(struct ftp_tls_probe *p, const struct ftp_tlsmsg_hello *h) {
-  time_t now = time(NULL);
-  size_t i;
-
-  for (i = 0; i < h->npsk; i++, p->psk_offered++)
-    judge_identity(p, &h->psk[i], FTP_TLSBIND_TICKET, now, &p->psk);
-  if (h->psk_more > 0) {
-    p->psk_offered++;
-    p->psk = FTP_TLSBIND_UNKNOWN; /* identities we did not look at */
-  }
-  if (h->has_ticket_ext && h->ticket.n > 0) {
-    p->ticket_offered = 1;
-    judge_identity(p, &h->ticket, FTP_TLSBIND_TICKET, now, &p->ticket);
-  }
-}
-
-/* A control connection's ClientHello: note what it may resume, to record
- * it under the control session's own scope once the handshake succeeded. */
-static void note_hello(struct ftp_tls_probe *p, const struct ftp_tlsmsg_hello *h) {
-  p->has_adopt_psk = h->npsk == 1 && h->psk_more == 0 &&
-                     ftp_tlsbind_key_of(h->psk[0].p, h->psk[0].n, &p->adopt_psk) == 0;
-  p->has_adopt_ticket = h->has_ticket_ext && h->ticket.n > 0 &&
-                        ftp_tlsbind_key_of(h->ticket.p, h->ticket.n, &p->adopt_ticket) == 0;
-}
-
-static void saw_client_hello(struct ftp_tls_probe *p, const gnutls_datum_t *msg) {
-  struct ftp_tlsmsg_hello h;
-
-  if (ftp_tlsmsg_client_hello(msg->data, msg->size, &h) != 0) {
-    /* GnuTLS refuses most of what we refuse; whatever it takes anyway
-     * resumes no data connection. */
-    log_info("TLS ClientHello: malformed resumption extensions");
-    p->malformed = 1;
-    return;
-  }
-  if (p->data_conn)
-    judge_hello(p, &h);
-  else
-    note_hello(p, &h);
-}
-
-/* Every ticket we send is recorded under the scope it was sent in. */
-static void sent_ticket(struct ftp_tls_probe *p, gnutls_session_t s,
-                        const gnutls_datum_t *msg) {
-  int tls13 = gnutls_protocol_get_version(s) == GNUTLS_TLS1_3;
-  struct ftp_tlsmsg_span t;
-  struct ftp_tlsbind_key key;
-  int r;
-
-  if ((r = ftp_tlsmsg_ticket(msg->data, msg->size, tls13, &t)) != 0 || t.n == 0)
-    return;
-  if ((r = ftp_tlsbind_key_of(t.p, t.n, &key)) != 0 ||
-      (r = ftp_tlsbind_record(p->res->scope, FTP_TLSBIND_TICKET, &key, NULL, 0, 0)) != 0)
-    log_warn("session ticket not recorded (it will resume no data connection): %s",
-             ftp_strerror(r));
-}
-
-static int hook_cb(gnutls_session_t s, unsigned htype, unsigned when,
-                   unsigned incoming, const gnutls_datum_t *msg) {
-  struct ftp_tls_probe *p = gnutls_session_get_ptr(s);
-
-  if (p == NULL || p->res == NULL)
-    return 0;
-  if (incoming) {
-    if (when == GNUTLS_HOOK_PRE && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO)
-      saw_client_hello(p, msg);
-    return 0;
-  }
-  if (when != GNUTLS_HOOK_POST)
-    return 0;
-  switch (htype) {
-  case GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST:
-    p->hello_retries++;
-    p->server_hellos++;
-    log_debug("TLS HelloRetryRequest sent: no key share for our group");
-    break;
-  case GNUTLS_HANDSHAKE_SERVER_HELLO:
-    p->server_hellos++;
-    break;
-  case GNUTLS_HANDSHAKE_NEW_SESSION_TICKET:
-    sent_ticket(p, s, msg);
-    break;
-  default:
-    break;
-  }
-  return 0;
-}
-
-/* --- the TLS 1.2 session cache (gnutls_db_set_*), process-wide ------------ */
-
-static int cache_store(void *ptr, gnutls_datum_t key, gnutls_datum_t data) {
-  struct ftp_tls_probe *p = ptr;
-  struct ftp_tlsbind_key k;
-
-  if (ftp_tlsbind_key_of(key.data, key.size, &k) != 0 ||
-      ftp_tlsbind_record(p->res->scope, FTP_TLSBIND_SESSION_ID, &k, data.data,
-                         data.size, time(NULL) + (time_t)p->res->lifetime) != 0)
-    return -1;
-  return 0;
-}
-
-static gnutls_datum_t copy_out(const struct ftp_tlsbind_found *f) {
-  gnutls_datum_t out = {NULL, 0};
-
-  /* GnuTLS frees what we return with gnutls_free. */
-  if (f->data == NULL || (out.data = gnutls_malloc(f->len)) == NULL)
-    return out;
-  memcpy(out.data, f->data, f->len);
-  out.size = (unsigned)f->len;
-  return out;
-}
-
-/* A session ID that no live record holds is no identity of ours (clients
- * that offer a ticket send a random one): it is passed over.  One of ours
- * that does not bind a data connection is refused here, and remembered. */
-static gnutls_datum_t cache_retrieve(void *ptr, gnutls_datum_t key) {
-  struct ftp_tls_probe *p = ptr;
-  const struct ftp_tlsbind *rec = ftp_tlsbind_of(p->res->scope);
-  struct ftp_tlsbind_found f = {NULL, 0, 0};
-  struct ftp_tlsbind_key k;
-  gnutls_datum_t none = {NULL, 0};
-  enum ftp_tlsbind_verdict v;
-  time_t now = time(NULL);
-
-  if (ftp_tlsbind_key_of(key.data, key.size, &k) != 0 ||
-      !ftp_tlsbind_lookup(rec, FTP_TLSBIND_SESSION_ID, &k, now, &f))
-    return none;
-  if (!p->data_conn) {
-    p->adopt_sid = k;
-    p->has_adopt_sid = 1;
-    return copy_out(&f);
-  }
-  v = ftp_tlsbind_judge(p->res->scope, FTP_TLSBIND_SESSION_ID, &k, now, &f);
-  p->cache = p->cache_offered ? ftp_tlsbind_worse(p->cache, v) : v;
-  p->cache_offered = 1;
-  return ftp_tlsbind_accepts(v) ? copy_out(&f) : none;
-}
-
-static int cache_remove(void *ptr, gnutls_datum_t key) {
-  (void)ptr;
-  (void)key;
-  return 0; /* records age out of their scope's ring */
-}
-
-/* --- verdicts ------------------------------------------------------------- */
-
-enum ftp_tlsbind_verdict ftp_tls_probe_verdict(const struct ftp_tls_probe *p,
-                                               gnutls_session_t s) {
-  enum ftp_tlsbind_verdict v;
-
-  /* A TLS 1.2 session ID of ours that binds nothing was not resumed
-   * (cache_retrieve refused it): that is the reason, not the full
-   * handshake that followed. */
-  if (!ftp_tls_is_resumed(s))
-    return p->cache_offered && !ftp_tlsbind_accepts(p->cache) ? p->cache
-                                                               : FTP_TLSBIND_NOT_RESUMED;
-  if (p->res == NULL || p->malformed)
-    return FTP_TLSBIND_UNKNOWN;
-  if (gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
-    return p->psk_offered > 0 ? p->psk : FTP_TLSBIND_UNKNOWN;
-  /* TLS 1.2: GnuTLS tries the session ID first, then the ticket. */
-  if (!p->cache_offered && !p->ticket_offered)
-    return FTP_TLSBIND_UNKNOWN;
-  v = p->cache_offered ? p->cache : FTP_TLSBIND_OWN;
-  return p->ticket_offered ? ftp_tlsbind_worse(v, p->ticket) : v;
-}
-
-int ftp_tls_is_resumed(gnutls_session_t s) {
-  return s != NULL && gnutls_session_is_resumed(s) != 0;
-}
-
-void ftp_tls_control_secured(gnutls_session_t s) {
-  struct ftp_tls_probe *p = gnutls_session_get_ptr(s);
-  struct ftp_tlsbind_found f = {NULL, 0, 0};
-  struct ftp_tlsbind_scope *sc;
-
-  if (p == NULL || p->res == NULL || p->data_conn || !ftp_tls_is_resumed(s))
-    return;
-  sc = p->res->scope;
-  if (gnutls_protocol_get_version(s) == GNUTLS_TLS1_3) {
-    if (p->has_adopt_psk)
-      ftp_tlsbind_record(sc, FTP_TLSBIND_TICKET, &p->adopt_psk, NULL, 0, 0);
-  } else if (p->has_adopt_sid) {
-    if (ftp_tlsbind_lookup(ftp_tlsbind_of(sc), FTP_TLSBIND_SESSION_ID,
-                           &p->adopt_sid, time(NULL), &f))
-      ftp_tlsbind_record(sc, FTP_TLSBIND_SESSION_ID, &p->adopt_sid, f.data, f.len,
-                         f.expires);
-  } else if (p->has_adopt_ticket) {
-    ftp_tlsbind_record(sc, FTP_TLSBIND_TICKET, &p->adopt_ticket, NULL, 0, 0);
-  }
-}
-
-void ftp_tls_handshake_summary(gnutls_session_t s, char *buf, size_t n) {
-  const struct ftp_tls_probe *p = gnutls_session_get_ptr(s);
-  const char *group = gnutls_group_get_name(gnutls_group_get(s));
-
-  if (group == NULL)
-    group = "no group";
-  if (p == NULL)
-    snprintf(buf, n, "%s", group);
-  else
-    snprintf(buf, n, "%s, %u ServerHello, %u HelloRetryRequest", group,
-             p->server_hellos, p->hello_retries);
-}
-
 /* --- sessions ------------------------------------------------------------- */
 
 static int common_setup(gnutls_session_t s, struct ftp_tls_ctx *ctx) {
@@ -486,33 +163,6 @@ static int common_setup(gnutls_session_t s, struct ftp_tls_ctx *ctx) {
   /* Timeouts are libuv timers owned by the caller; GnuTLS's own handshake
    * timer would need a blocking pull-timeout function. */
   gnutls_handshake_set_timeout(s, 0);
-  return 0;
-}
-
-/* Tickets, the process-wide cache, and the hooks that watch the handshake
- * into probe (a control session's: the scope's own). */
-static int enable_resumption(gnutls_session_t s, struct ftp_tls_resume *res,
-                             struct ftp_tls_probe *probe) {
-  int g;
-
-  if ((g = gnutls_session_ticket_enable_server(s, &res->iss->ticket_key)) < 0)
-    return g;
-  if (probe == NULL) {
-    probe = &res->ctrl;
-    memset(probe, 0, sizeof(*probe));
-  } else {
-    memset(probe, 0, sizeof(*probe));
-    probe->data_conn = 1;
-    res->refs++;
-  }
-  probe->res = res;
-  gnutls_session_set_ptr(s, probe);
-  gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH, hook_cb);
-  gnutls_db_set_ptr(s, probe);
-  gnutls_db_set_store_function(s, cache_store);
-  gnutls_db_set_retrieve_function(s, cache_retrieve);
-  gnutls_db_set_remove_function(s, cache_remove);
-  gnutls_db_set_cache_expiration(s, (int)res->lifetime);
   return 0;
 }
 
@@ -538,7 +188,7 @@ int ftp_tls_server_session(struct ftp_tls_ctx *ctx, struct ftp_tls_resume *res,
     goto gfail;
   if (ctx->request_client_cert)
     gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
-  if (res != NULL && (g = enable_resumption(s, res, probe)) < 0)
+  if (res != NULL && (g = ftp__tls_resume_attach(s, res, probe)) < 0)
     goto gfail;
   *out = s;
   return 0;
@@ -713,6 +363,10 @@ void ftp_tls_verify_error(gnutls_session_t s, char *buf, size_t n) {
 const char *ftp_tls_version_name(gnutls_session_t s) {
   const char *v = gnutls_protocol_get_name(gnutls_protocol_get_version(s));
   return v != NULL ? v : "TLS";
+}
+
+int ftp_tls_is_resumed(gnutls_session_t s) {
+  return s != NULL && gnutls_session_is_resumed(s) != 0;
 }
 
 void ftp_tls_describe(gnutls_session_t s, char *buf, size_t n) {

@@ -7,23 +7,9 @@
  * is reference counted so that ftpd can load a new one on SIGHUP while old
  * sessions finish with the old one.
  *
- * Server resumption.  An issuer (struct ftp_tls_issuer, one per server
- * process, kept across SIGHUP) holds the session-ticket master key (GnuTLS
- * derives rotating ticket keys from it) and the record of who was issued
- * what (common/tlsbind): every ticket a server session sends, every TLS 1.2
- * session-cache entry it stores, under the scope (struct ftp_tls_resume) of
- * the control session it belongs to.  Any of our tickets decrypts in any of
- * our sessions; what a resumption proves comes from that record:
- *   - a control connection may resume any session we issued (ordinary TLS
- *     resumption; the identity it resumed is recorded under its own scope
- *     too);
- *   - a data connection is created with a probe (struct ftp_tls_probe): GnuTLS
- *     handshake hooks read the identities its ClientHello offers, and after
- *     the handshake ftp_tls_probe_verdict() says whose they were: its own
- *     control session's, a sibling's (another live control session of the
- *     same user from the same address), or anything else (refused).
- * The hooks also count ServerHello and HelloRetryRequest messages, for the
- * debug log.
+ * Server resumption (the issuer, one scope per control session, one probe
+ * per data connection, and whose sessions a data connection may resume) is
+ * tlsresume.h's; this module only attaches it to the sessions it makes.
  *
  * Sessions come out configured (ALPN "ftp", SNI, verification, tickets) but
  * without a transport: struct ftp_chan drives them over libuv.
@@ -33,13 +19,10 @@
 
 #include <gnutls/gnutls.h>
 #include <stddef.h>
-#include <sys/socket.h>
 
-#include "tlsbind.h"
+#include "tlsresume.h"
 
 struct ftp_tls_ctx;
-struct ftp_tls_issuer;
-struct ftp_tls_resume;
 
 struct ftp_tls_config {
   int server;                   /* 1: ftpd, 0: ftp */
@@ -69,63 +52,6 @@ void ftp_tls_ctx_unref(struct ftp_tls_ctx *ctx); /* accepts NULL */
 int ftp_tls_ctx_has_cert(const struct ftp_tls_ctx *ctx);
 
 /*
- * ftp_tls_issuer_new: the process-wide issuer: a fresh ticket master key
- * and an empty record.  RETURNS: 0, FTP_E_TLS, FTP_E_NOMEM.
- * ftp_tls_issuer_free: wipe the key, free the record (after every scope and
- * session of it is gone).  Accepts NULL.
- */
-int ftp_tls_issuer_new(struct ftp_tls_issuer **out);
-void ftp_tls_issuer_free(struct ftp_tls_issuer *iss);
-
-/* The issuer's record, for tests and metrics. */
-const struct ftp_tlsbind *ftp_tls_issuer_record(const struct ftp_tls_issuer *iss);
-
-/*
- * ftp_tls_resume_new: a fresh resumption scope for one control session of
- * issuer iss.  lifetime: TLSTIMEOUT, seconds (ticket lifetime, TLS 1.2
- * cache expiry).  RETURNS: 0, FTP_E_NOMEM.
- * ftp_tls_resume_free: the control session ended: from now on nothing it
- * was issued binds a data connection.  The memory goes when the last data
- * connection probe holding it is cleared.  Accepts NULL.
- */
-int ftp_tls_resume_new(struct ftp_tls_issuer *iss, struct ftp_tls_resume **out,
-                       unsigned lifetime);
-void ftp_tls_resume_free(struct ftp_tls_resume *res);
-
-/*
- * ftp_tls_resume_set_principal: the control session logged in as user
- * (anonymous: any anonymous login) from the client address addr.
- * ftp_tls_resume_clear_principal: REIN, a new USER, a failed login.
- * See tlsbind.h.
- */
-int ftp_tls_resume_set_principal(struct ftp_tls_resume *res, const char *user,
-                                 int anonymous, const struct sockaddr_storage *addr);
-void ftp_tls_resume_clear_principal(struct ftp_tls_resume *res);
-
-/*
- * What a server session's handshake hooks saw.  Embedded in its owner (the
- * data connection) and filled by this module only; read it through the
- * functions below.  Zero it before use.
- */
-struct ftp_tls_probe {
-  struct ftp_tls_resume *res;     /* the control session's scope, referenced */
-  int data_conn;
-  unsigned server_hellos;         /* ServerHello messages sent, HRR included */
-  unsigned hello_retries;         /* HelloRetryRequest messages sent */
-  int malformed;                  /* a ClientHello did not parse */
-  unsigned psk_offered;           /* TLS 1.3 identities judged */
-  enum ftp_tlsbind_verdict psk;   /* the worst of them */
-  int ticket_offered;             /* a TLS 1.2 ticket was offered */
-  enum ftp_tlsbind_verdict ticket;
-  int cache_offered;              /* a TLS 1.2 session ID of ours */
-  enum ftp_tlsbind_verdict cache;
-  /* Control sessions: what they resumed, recorded once the handshake
-   * finished (a control connection holds the session it resumed). */
-  struct ftp_tlsbind_key adopt_psk, adopt_ticket, adopt_sid;
-  unsigned char has_adopt_psk, has_adopt_ticket, has_adopt_sid;
-};
-
-/*
  * ftp_tls_server_session: a server-side session in scope res (NULL: no
  * resumption at all).
  * probe NULL: a control connection.  It sends TLS 1.3 tickets after its
@@ -140,37 +66,9 @@ struct ftp_tls_probe {
 int ftp_tls_server_session(struct ftp_tls_ctx *ctx, struct ftp_tls_resume *res,
                            struct ftp_tls_probe *probe, gnutls_session_t *out);
 
-/*
- * ftp_tls_probe_verdict: after a data connection's handshake: whose TLS
- * session it resumed (tlsbind.h); FTP_TLSBIND_NOT_RESUMED after a full
- * handshake.  Security: it judges every identity the client offered, not
- * only the one GnuTLS chose, so that the answer never depends on GnuTLS's
- * choice among them.
- */
-enum ftp_tlsbind_verdict ftp_tls_probe_verdict(const struct ftp_tls_probe *p,
-                                               gnutls_session_t s);
-
-/* ftp_tls_probe_clear: drop the scope reference (after the session is
- * deinitialised).  Accepts a zeroed probe. */
-void ftp_tls_probe_clear(struct ftp_tls_probe *p);
-
-/*
- * ftp_tls_control_secured: a control connection's handshake succeeded.  If
- * it resumed one of our sessions, that session's identity is recorded under
- * this control session's scope too: the client holds it, and its data
- * connections will offer it.  A no-op for any other session.
- */
-void ftp_tls_control_secured(gnutls_session_t s);
-
 /* ftp_tls_is_resumed: the handshake of s resumed a session (typed; never
  * from a description).  0 for NULL. */
 int ftp_tls_is_resumed(gnutls_session_t s);
-
-/*
- * ftp_tls_handshake_summary: "X25519, 1 ServerHello, 0 HelloRetryRequest"
- * for a server session (the counts from its hooks), "X25519" for a client.
- */
-void ftp_tls_handshake_summary(gnutls_session_t s, char *buf, size_t n);
 
 /*
  * ftp_tls_client_session: a client-side session.

@@ -38,6 +38,7 @@ struct ftp_tlsbind_scope {
   struct ftp_tlsbind_scope *prev, *next;
   unsigned long serial;
   int live;
+  int logged_in_once;             /* a principal was set at least once */
   int has_principal;
   int anonymous;
   char user[FTP_USER_MAX + 1];
@@ -55,7 +56,19 @@ struct ftp_tlsbind {
   unsigned long serial;
   struct ftp_tlsbind_scope *scopes; /* every scope not yet freed */
   int freed;                      /* freed by its owner: goes with the last scope */
+  ftp_tlsbind_change_cb *on_change;
+  void *on_change_arg;
 };
+
+static void changed(struct ftp_tlsbind *b) {
+  if (b->on_change != NULL)
+    b->on_change(b->on_change_arg);
+}
+
+void ftp_tlsbind_on_change(struct ftp_tlsbind *b, ftp_tlsbind_change_cb *cb, void *arg) {
+  b->on_change = cb;
+  b->on_change_arg = arg;
+}
 
 /* --- verdicts ------------------------------------------------------------- */
 
@@ -75,6 +88,9 @@ const char *ftp_tlsbind_verdict_text(enum ftp_tlsbind_verdict v) {
   case FTP_TLSBIND_SIBLING:
     return "its TLS session was issued to another control connection of the "
            "same user from the same address";
+  case FTP_TLSBIND_PENDING:
+    return "its TLS session was issued to a control connection that has not "
+           "logged in";
   case FTP_TLSBIND_OTHER_ADDRESS:
     return "its TLS session was issued to a control connection from another "
            "address";
@@ -97,6 +113,7 @@ int ftp_tlsbind_verdict_error(enum ftp_tlsbind_verdict v) {
     return 0;
   case FTP_TLSBIND_OTHER_ADDRESS:
     return FTP_E_TLS_SESSION_OTHER_ADDRESS;
+  case FTP_TLSBIND_PENDING:
   case FTP_TLSBIND_OTHER_USER:
     return FTP_E_TLS_SESSION_OTHER_USER;
   case FTP_TLSBIND_UNKNOWN:
@@ -236,7 +253,8 @@ void ftp_tlsbind_scope_end(struct ftp_tlsbind_scope *sc) {
     drop_rec(&sc->cache[i]);
   sc->live = 0;
   sc->bind->nscopes--;
-  ftp_tlsbind_scope_clear_principal(sc);
+  sc->has_principal = 0;
+  changed(sc->bind);
 }
 
 void ftp_tlsbind_scope_free(struct ftp_tlsbind_scope *sc) {
@@ -272,22 +290,32 @@ int ftp_tlsbind_scope_set_principal(struct ftp_tlsbind_scope *sc, const char *us
   size_t n = strlen(user);
 
   ftp_tlsbind_scope_clear_principal(sc);
-  if (n > FTP_USER_MAX)
-    return FTP_E_TOOBIG;
   if (!sc->live)
     return UV_EINVAL;
+  if (n > FTP_USER_MAX) {
+    /* A login happened: what waited on it is settled (refused). */
+    sc->logged_in_once = 1;
+    changed(sc->bind);
+    return FTP_E_TOOBIG;
+  }
   memcpy(sc->user, user, n + 1);
   sc->anonymous = anonymous != 0;
   sc->addr = *addr;
   sc->has_principal = 1;
+  sc->logged_in_once = 1;
+  changed(sc->bind);
   return 0;
 }
 
 void ftp_tlsbind_scope_clear_principal(struct ftp_tlsbind_scope *sc) {
+  int had = sc->has_principal;
+
   sc->has_principal = 0;
   sc->anonymous = 0;
   memset(sc->user, 0, sizeof(sc->user));
   memset(&sc->addr, 0, sizeof(sc->addr));
+  if (had)
+    changed(sc->bind);
 }
 
 /* --- records -------------------------------------------------------------- */
@@ -341,6 +369,10 @@ static enum ftp_tlsbind_verdict judge_scope(const struct ftp_tlsbind_scope *own,
                                             const struct ftp_tlsbind_scope *issuer) {
   if (issuer == own)
     return FTP_TLSBIND_OWN;
+  /* A control connection that has not logged in yet: its first login will
+   * say whose it is.  Once logged in and out (REIN), it vouches for no one. */
+  if (own->has_principal && !issuer->has_principal && !issuer->logged_in_once)
+    return FTP_TLSBIND_PENDING;
   if (!own->has_principal || !issuer->has_principal ||
       own->anonymous != issuer->anonymous ||
       (!own->anonymous && strcmp(own->user, issuer->user) != 0))

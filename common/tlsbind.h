@@ -17,6 +17,8 @@
  *     a TLS session that we gave to a control connection that is logged in,
  *     now, as that user, from that address: it is that user's client.  This
  *     is what multi-connection clients (rclone) need;
+ *   - another live scope that has not logged in yet: not yet (PENDING): its
+ *     first login decides;
  *   - anything else, or no scope (a session of an ended control connection,
  *     one evicted from the record, one this process never issued): no.
  * When a scope ends its records go with it, at once.
@@ -49,6 +51,7 @@ enum ftp_tlsbind_kind { FTP_TLSBIND_TICKET, FTP_TLSBIND_SESSION_ID };
 enum ftp_tlsbind_verdict {
   FTP_TLSBIND_OWN = 0,        /* issued to this control session */
   FTP_TLSBIND_SIBLING,        /* to another live one, same user and address */
+  FTP_TLSBIND_PENDING,        /* to one that has not logged in yet */
   FTP_TLSBIND_OTHER_ADDRESS,  /* to a control session from another address */
   FTP_TLSBIND_OTHER_USER,     /* to one of another user, or not logged in */
   FTP_TLSBIND_UNKNOWN,        /* to no live control session of this process */
@@ -68,7 +71,9 @@ const char *ftp_tlsbind_verdict_text(enum ftp_tlsbind_verdict v);
 
 /*
  * ftp_tlsbind_verdict_error: the error a refusal reports (FTP_E_TLS_*,
- * each with its 522 reply text in err.c); 0 for an acceptance.
+ * each with its 522 reply text in err.c); 0 for an acceptance.  PENDING,
+ * when it must be decided (the wait timed out), is refused as another
+ * user's.
  */
 int ftp_tlsbind_verdict_error(enum ftp_tlsbind_verdict v);
 
@@ -90,6 +95,15 @@ int ftp_tlsbind_new(struct ftp_tlsbind **out);
 /* Free the registry; with scopes still in it, the memory goes with the
  * last of them (ftp_tlsbind_scope_free).  Accepts NULL. */
 void ftp_tlsbind_free(struct ftp_tlsbind *b);
+
+/*
+ * ftp_tlsbind_on_change: cb(arg) after every change that may turn a PENDING
+ * verdict into another (a principal set or cleared, a login refused, a
+ * scope ended); cb NULL for none.  cb may call anything here but
+ * ftp_tlsbind_free.
+ */
+typedef void ftp_tlsbind_change_cb(void *arg);
+void ftp_tlsbind_on_change(struct ftp_tlsbind *b, ftp_tlsbind_change_cb *cb, void *arg);
 
 /* Live scopes and records, for tests and metrics. */
 size_t ftp_tlsbind_scopes(const struct ftp_tlsbind *b);

@@ -60,7 +60,14 @@ struct rig {
   struct ftp_tls_issuer *issuer;
   struct ftp_tls_resume *scope;   /* the data connections' control session */
   struct side srv, cli;
+  int srv_may_wait;               /* connect_pair: the server may wait on a login */
+  unsigned srv_timeout_ms;        /* connect_pair: the server side's (10 s) */
 };
+
+/* The loop of the running test: a callback that may satisfy run_until's
+ * condition stops the iteration, so that uv_run never waits in poll after
+ * the last event (a data connection settled from outside the loop). */
+static uv_loop_t *cur_loop;
 
 static void watchdog_cb(uv_timer_t *t) {
   struct rig *g = t->data;
@@ -85,6 +92,7 @@ static void rig_open_version(struct rig *g, int tls12) {
 
   memset(g, 0, sizeof(*g));
   ck_assert_int_eq(uv_loop_init(&g->loop), 0);
+  cur_loop = &g->loop;
   uv_timer_init(&g->loop, &g->watchdog);
   g->watchdog.data = g;
   sc.server = 1;
@@ -112,7 +120,10 @@ static void rig_close(struct rig *g) {
   ftp_dataconn_free(g->srv.dc);
   ftp_dataconn_free(g->cli.dc);
   uv_close((uv_handle_t *)&g->watchdog, NULL);
-  uv_run(&g->loop, UV_RUN_DEFAULT); /* lingering connections end by themselves */
+  /* Lingering connections end by themselves (a uv_stop from a callback
+   * ends one run early: run again until nothing is left). */
+  while (uv_run(&g->loop, UV_RUN_DEFAULT) != 0)
+    ;
   ck_assert_int_eq(uv_loop_close(&g->loop), 0);
   ftp_tls_ctx_unref(g->sctx);
   ftp_tls_ctx_unref(g->cctx);
@@ -123,14 +134,21 @@ static void rig_close(struct rig *g) {
 }
 
 static struct side *side_of(struct ftp_dataconn *dc) { return ftp_dataconn_data(dc); }
-static void ready_cb(struct ftp_dataconn *dc, int st) { side_of(dc)->ready = st; }
-static void done_cb(struct ftp_dataconn *dc, int st) { side_of(dc)->done = st; }
+static void ready_cb(struct ftp_dataconn *dc, int st) {
+  side_of(dc)->ready = st;
+  uv_stop(cur_loop);
+}
+static void done_cb(struct ftp_dataconn *dc, int st) {
+  side_of(dc)->done = st;
+  uv_stop(cur_loop);
+}
 
 static int sink_cb(struct ftp_dataconn *dc, const void *p, size_t n) {
   return ftp_buf_put(&side_of(dc)->got, p, n);
 }
 
 static int both_ready(struct rig *g) { return g->srv.ready != 1 && g->cli.ready != 1; }
+static int cli_ready(struct rig *g) { return g->cli.ready != 1; }
 static int both_done(struct rig *g) { return g->srv.done != 1 && g->cli.done != 1; }
 static int srv_ready(struct rig *g) { return g->srv.ready != 1; }
 
@@ -144,6 +162,8 @@ static void connect_pair(struct rig *g, int tls, gnutls_session_t ctrl,
 
   so.loop = co.loop = &g->loop;
   so.timeout_ms = co.timeout_ms = 10000;
+  if (g->srv_timeout_ms != 0)
+    so.timeout_ms = g->srv_timeout_ms;
   so.tls = co.tls = tls;
   so.tls_ctx = g->sctx;
   so.tls_server = 1;
@@ -162,7 +182,7 @@ static void connect_pair(struct rig *g, int tls, gnutls_session_t ctrl,
   ftp_dataconn_set_data(g->cli.dc, &g->cli);
   ftp_dataconn_when_ready(g->srv.dc, ready_cb);
   ftp_dataconn_when_ready(g->cli.dc, ready_cb);
-  run_until(g, both_ready);
+  run_until(g, g->srv_may_wait ? cli_ready : both_ready);
 }
 
 static int make_file(const char *name, size_t size, unsigned seed, char *out) {
@@ -444,8 +464,68 @@ START_TEST(test_binding_other_user) {
   binding_case(_i, "bob", "127.0.0.1", 0, FTP_E_TLS_SESSION_OTHER_USER);
 }
 END_TEST
-START_TEST(test_binding_not_logged_in) {
-  binding_case(_i, "", "127.0.0.1", 0, FTP_E_TLS_SESSION_OTHER_USER);
+/*
+ * The control connection the session was issued to has not logged in yet
+ * when the data connection's handshake ends: the data connection waits,
+ * and that login decides.  how: 0 logs in as alice (accepted), 1 as bob,
+ * 2 the control session ends instead.
+ */
+static void pending_case(int tls12, int how) {
+  static const int want[] = {0, FTP_E_TLS_SESSION_OTHER_USER, FTP_E_TLS_SESSION_UNKNOWN};
+  struct rig g;
+  struct ctrl c;
+  struct ftp_tls_resume *other;
+  struct sockaddr_storage a;
+  int i;
+
+  rig_open_version(&g, tls12);
+  ck_assert_int_eq(ftp_tls_resume_new(g.issuer, &other, 3600), 0);
+  ctrl_open(&g, &c, other);
+  g.srv_may_wait = 1;
+  connect_pair(&g, 1, ftp_chan_session(c.cli), g.scope);
+  ck_assert_int_eq(g.cli.ready, 0);
+  /* However long it runs, the server side waits. */
+  for (i = 0; i < 20; i++)
+    uv_run(&g.loop, UV_RUN_NOWAIT);
+  ck_assert_int_eq(g.srv.ready, 1);
+  ck_assert_int_eq(ftp_addr_from_string("127.0.0.1", 50000, &a), 0);
+  if (how == 2) {
+    ftp_tls_resume_free(other);
+    other = NULL;
+  } else {
+    ck_assert_int_eq(ftp_tls_resume_set_principal(other, how == 0 ? "alice" : "bob", 0, &a), 0);
+  }
+  run_until(&g, srv_ready);
+  ck_assert_int_eq(g.srv.ready, want[how]);
+  ctrl_close(&c);
+  ftp_tls_resume_free(other);
+  rig_close(&g);
+}
+
+START_TEST(test_binding_pending_then_sibling) { pending_case(_i, 0); }
+END_TEST
+START_TEST(test_binding_pending_then_other_user) { pending_case(_i, 1); }
+END_TEST
+START_TEST(test_binding_pending_then_ended) { pending_case(_i, 2); }
+END_TEST
+
+/* A login that never comes: the data connection's own timeout refuses it. */
+START_TEST(test_binding_pending_times_out) {
+  struct rig g;
+  struct ctrl c;
+  struct ftp_tls_resume *other;
+
+  rig_open_version(&g, _i);
+  ck_assert_int_eq(ftp_tls_resume_new(g.issuer, &other, 3600), 0);
+  ctrl_open(&g, &c, other);
+  g.srv_may_wait = 1;
+  g.srv_timeout_ms = 3000; /* the handshake takes milliseconds, the wait all */
+  connect_pair(&g, 1, ftp_chan_session(c.cli), g.scope);
+  run_until(&g, srv_ready);
+  ck_assert_int_eq(g.srv.ready, FTP_E_TLS_SESSION_OTHER_USER);
+  ctrl_close(&c);
+  ftp_tls_resume_free(other);
+  rig_close(&g);
 }
 END_TEST
 START_TEST(test_binding_other_address) {
@@ -585,7 +665,10 @@ static Suite *dataconn_suite(void) {
   tcase_add_loop_test(tc, test_binding_own, 0, 2);
   tcase_add_loop_test(tc, test_binding_sibling, 0, 2);
   tcase_add_loop_test(tc, test_binding_other_user, 0, 2);
-  tcase_add_loop_test(tc, test_binding_not_logged_in, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_then_sibling, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_then_other_user, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_then_ended, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_times_out, 0, 2);
   tcase_add_loop_test(tc, test_binding_other_address, 0, 2);
   tcase_add_loop_test(tc, test_binding_ended, 0, 2);
   tcase_add_loop_test(tc, test_binding_other_issuer, 0, 2);

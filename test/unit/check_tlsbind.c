@@ -86,7 +86,9 @@ START_TEST(test_table) {
   ck_assert_int_eq(judge(own, "t-bob"), FTP_TLSBIND_OTHER_USER);
   ck_assert_int_eq(judge(own, "t-far"), FTP_TLSBIND_OTHER_ADDRESS);
   ck_assert_int_eq(judge(own, "t-v6"), FTP_TLSBIND_OTHER_ADDRESS);
-  ck_assert_int_eq(judge(own, "t-nologin"), FTP_TLSBIND_OTHER_USER);
+  /* Not logged in yet: its first login will tell. */
+  ck_assert_int_eq(judge(own, "t-nologin"), FTP_TLSBIND_PENDING);
+  ck_assert(!ftp_tlsbind_accepts(FTP_TLSBIND_PENDING));
   ck_assert_int_eq(judge(own, "t-gone"), FTP_TLSBIND_UNKNOWN);
   ck_assert_int_eq(judge(own, "never-issued"), FTP_TLSBIND_UNKNOWN);
   /* The relation is symmetric between siblings, and a scope without a
@@ -94,6 +96,9 @@ START_TEST(test_table) {
   ck_assert_int_eq(judge(sib, "t-own"), FTP_TLSBIND_SIBLING);
   ck_assert_int_eq(judge(anon, "t-nologin"), FTP_TLSBIND_OWN);
   ck_assert_int_eq(judge(anon, "t-own"), FTP_TLSBIND_OTHER_USER);
+  /* The pending scope logs in: as alice from our address, a sibling. */
+  ck_assert_int_eq(ftp_tlsbind_scope_set_principal(anon, "alice", 0, &lo1), 0);
+  ck_assert_int_eq(judge(own, "t-nologin"), FTP_TLSBIND_SIBLING);
   /* A scope that ended judges nothing acceptable, not even its own. */
   ck_assert_int_eq(judge(gone, "t-own"), FTP_TLSBIND_UNKNOWN);
   /* User names compare exactly. */
@@ -115,6 +120,65 @@ START_TEST(test_anonymous) {
   ticket(ftp, "t-ftp");
   ck_assert_int_eq(judge(a, "t-b"), FTP_TLSBIND_SIBLING);
   ck_assert_int_eq(judge(a, "t-ftp"), FTP_TLSBIND_OTHER_USER);
+}
+END_TEST
+
+/* A scope pending on a login: logging in settles it either way; a refused
+ * login (a name too long) and a logout after a login settle it as refused. */
+START_TEST(test_pending_settles) {
+  struct ftp_tlsbind_scope *own = scope("alice", &lo1);
+  struct ftp_tlsbind_scope *a = scope(NULL, NULL), *b = scope(NULL, NULL);
+  struct ftp_tlsbind_scope *c = scope(NULL, NULL), *d = scope(NULL, NULL);
+  char longname[FTP_USER_MAX + 2];
+
+  ticket(a, "a");
+  ticket(b, "b");
+  ticket(c, "c");
+  ticket(d, "d");
+  ck_assert_int_eq(judge(own, "a"), FTP_TLSBIND_PENDING);
+  ck_assert_int_eq(ftp_tlsbind_scope_set_principal(a, "bob", 0, &lo1), 0);
+  ck_assert_int_eq(judge(own, "a"), FTP_TLSBIND_OTHER_USER);
+  ck_assert_int_eq(ftp_tlsbind_scope_set_principal(b, "alice", 0, &lo2), 0);
+  ck_assert_int_eq(judge(own, "b"), FTP_TLSBIND_OTHER_ADDRESS);
+  memset(longname, 'x', sizeof(longname) - 1);
+  longname[sizeof(longname) - 1] = 0;
+  ck_assert_int_eq(ftp_tlsbind_scope_set_principal(c, longname, 0, &lo1), FTP_E_TOOBIG);
+  ck_assert_int_eq(judge(own, "c"), FTP_TLSBIND_OTHER_USER);
+  ck_assert_int_eq(ftp_tlsbind_scope_set_principal(d, "alice", 0, &lo1), 0);
+  ftp_tlsbind_scope_clear_principal(d);
+  ck_assert_int_eq(judge(own, "d"), FTP_TLSBIND_OTHER_USER);
+  /* A scope that never logged in judges nobody else's session pending:
+   * it has no data connections to bind. */
+  ck_assert_int_eq(judge(scope(NULL, NULL), "a"), FTP_TLSBIND_OTHER_USER);
+}
+END_TEST
+
+static int changes;
+static void count_change(void *arg) {
+  ck_assert_ptr_eq(arg, &changes);
+  changes++;
+}
+
+/* The change callback: on every login, logout and end, and only then. */
+START_TEST(test_change_callback) {
+  struct ftp_tlsbind_scope *sc;
+
+  changes = 0;
+  ftp_tlsbind_on_change(reg, count_change, &changes);
+  sc = scope(NULL, NULL);
+  ticket(sc, "x");
+  ck_assert_int_eq(changes, 0);
+  ck_assert_int_eq(ftp_tlsbind_scope_set_principal(sc, "alice", 0, &lo1), 0);
+  ck_assert_int_eq(changes, 1);
+  ftp_tlsbind_scope_clear_principal(sc);
+  ck_assert_int_eq(changes, 2);
+  ftp_tlsbind_scope_clear_principal(sc); /* nothing to clear: no change */
+  ck_assert_int_eq(changes, 2);
+  ftp_tlsbind_scope_end(sc);
+  ck_assert_int_eq(changes, 3);
+  ftp_tlsbind_scope_free(sc);
+  ck_assert_int_eq(changes, 3);
+  ftp_tlsbind_on_change(reg, NULL, NULL);
 }
 END_TEST
 
@@ -322,6 +386,8 @@ static Suite *tlsbind_suite(void) {
   tcase_add_test(tc, test_table);
   tcase_add_test(tc, test_anonymous);
   tcase_add_test(tc, test_principal_changes);
+  tcase_add_test(tc, test_pending_settles);
+  tcase_add_test(tc, test_change_callback);
   tcase_add_test(tc, test_shared_identity);
   tcase_add_test(tc, test_verdict_texts);
   suite_add_tcase(s, tc);
