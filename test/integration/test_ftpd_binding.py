@@ -83,15 +83,16 @@ class Binding(unittest.TestCase):
         self.assertReply(c.reply(), 226)
         self.assertEqual(self.srv.path(up).read_bytes(), payload)
 
-    def assert_refused(self, c, d, reason, log):
+    def assert_refused(self, c, d, reason, log, after_150=False):
         """The transfer is refused with 522 and `reason`, no byte of the
-        file comes, and the log says `log`."""
+        file comes, and the log says `log`.  after_150: RETR was sent and
+        its 150 read already."""
         got = b""
         try:
             got = d.tls.recv()
         except (ssl.SSLError, OSError):
             pass
-        r = c.cmd("RETR mid.bin")
+        r = c.reply() if after_150 else c.cmd("RETR mid.bin")
         if r.code == 150:
             r = c.reply()
         self.assertReply(r, 522, reason)
@@ -233,6 +234,62 @@ class Binding(unittest.TestCase):
                 self.assertFalse(resumed)
                 self.assert_refused(a, d, "not resumed",
                                     "it resumed no TLS session (full handshake)")
+
+    # --- an issuer that has not logged in yet --------------------------------
+
+    def fresh(self, ctx):
+        """A control connection after AUTH TLS and its handshake, not logged
+        in; a NOOP makes the client read its TLS 1.3 tickets."""
+        b = Ctrl("127.0.0.1", self.srv.port)
+        self.addCleanup(b.close)
+        b.expect("AUTH TLS", 234)
+        b.starttls(ctx)
+        b.expect("NOOP", 200)
+        return b
+
+    def test_issuer_logs_in_later_accepted(self):
+        # rclone's case: the newest ticket in its shared cache comes from a
+        # connection still logging in.  The data connection waits for that
+        # login; the same user from the same address: accepted.
+        for tls in VERSIONS:
+            with self.subTest(tls=tls):
+                ctx = self.ctx(tls)
+                a = self.login(ctx)
+                b = self.fresh(ctx)
+                d, resumed = self.resume_on(a, ctx, b.tls.session)
+                self.assertTrue(resumed)
+                self.assertReply(a.cmd("RETR mid.bin"), 150)
+                self.assertTrue(a.quiet_for(0.3), "the transfer did not wait")
+                b.login()
+                self.assertEqual(d.read_all(), self.srv.path("mid.bin").read_bytes())
+                self.assertReply(a.reply(), 226)
+
+    def test_issuer_logs_in_as_another_user_refused(self):
+        for tls in VERSIONS:
+            with self.subTest(tls=tls):
+                ctx = self.ctx(tls)
+                a = self.login(ctx)
+                b = self.fresh(ctx)
+                d, _ = self.resume_on(a, ctx, b.tls.session)
+                self.assertReply(a.cmd("RETR mid.bin"), 150)
+                b.login(user=OTHER)
+                self.assert_refused(a, d, "belongs to another user",
+                                    "its TLS session was issued to another user's "
+                                    "control connection", after_150=True)
+
+    def test_issuer_never_logs_in_refused(self):
+        for tls in VERSIONS:
+            with self.subTest(tls=tls):
+                ctx = self.ctx(tls)
+                a = self.login(ctx)
+                b = self.fresh(ctx)
+                d, _ = self.resume_on(a, ctx, b.tls.session)
+                self.assertReply(a.cmd("RETR mid.bin"), 150)
+                b.expect("QUIT", 221)
+                self.assert_refused(a, d, "not issued to a live control connection",
+                                    "its TLS session was not issued to a live "
+                                    "control connection of this server",
+                                    after_150=True)
 
     # --- control connections that resume -----------------------------------
 
