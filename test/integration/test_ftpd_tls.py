@@ -296,6 +296,18 @@ class ExplicitRequired(ServerCase):
             "an incomplete STOR in the xferlog")
         c.expect("NOOP", 200)
 
+    def test_empty_upload_without_close_notify_is_426(self):
+        # What Node's basic-ftp does now and then (ftpd(8) BUGS): the
+        # handshake ends, then a FIN without close_notify, no byte sent.
+        # An empty file is as truncatable as any other: 426, not 226.
+        c, ctx = self.secure()
+        c.expect("TYPE I", 200)
+        d = self.data(c, ctx)
+        self.assertReply(c.cmd("STOR empty-cut.bin"), 150)
+        d.sock.shutdown(socket.SHUT_WR)
+        self.assertReply(c.reply(), 426, "not shut down cleanly")
+        self.srv.wait_log("STOR /empty-cut.bin: upload ended without TLS close_notify")
+        c.expect("NOOP", 200)
 
     def test_download_64mib(self):
         c, ctx = self.secure()
@@ -1060,6 +1072,18 @@ class CloseNotifyOptional(ServerCase):
         self.assertReply(c.reply(), 226)
         self.assertEqual(self.srv.path("cut.bin").read_bytes(), body)
         self.srv.wait_log("accepted (TLSCLOSENOTIFY OPTIONAL)")
+
+    def test_empty_upload_without_close_notify_accepted(self):
+        # The workaround for basic-ftp's empty uploads (ftpd(8) BUGS).
+        c, ctx = self.secure()
+        c.expect("TYPE I", 200)
+        d = self.data(c, ctx)
+        self.assertReply(c.cmd("STOR empty-cut.bin"), 150)
+        d.sock.shutdown(socket.SHUT_WR)
+        self.assertReply(c.reply(), 226)
+        self.assertEqual(self.srv.path("empty-cut.bin").read_bytes(), b"")
+        self.srv.wait_log("STOR /empty-cut.bin: upload ended without TLS close_notify; "
+                          "accepted (TLSCLOSENOTIFY OPTIONAL)")
 
 
 
