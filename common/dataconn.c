@@ -355,6 +355,9 @@ static int check_reuse(struct ftp_dataconn *dc, gnutls_session_t s) {
               ftp_tlsbind_verdict_text(v));
     dc->awaiting_login = 1;
     ftp_tls_probe_wait(&dc->probe, login_settled_cb);
+    /* The wait is bounded: by the connection's own timeout when shorter. */
+    if (dc->opts.timeout_ms == 0 || dc->opts.timeout_ms > FTP_TLS_LOGIN_WAIT_MS)
+      uv_timer_start(&dc->timer, timeout_cb, FTP_TLS_LOGIN_WAIT_MS, 0);
     return 1;
   }
   return reuse_result(dc, v);

@@ -61,4 +61,9 @@
 #define FTP_TLS_CACHE_PER_SCOPE 4
 #define FTP_TLS_PSK_IDS_MAX 8
 
+/* How long a data connection waits for the login of the control connection
+ * its TLS session came from (DATATIMEOUT when shorter): a login takes
+ * milliseconds, a slow PAM module seconds. */
+#define FTP_TLS_LOGIN_WAIT_MS 30000
+
 #endif

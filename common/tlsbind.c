@@ -42,7 +42,9 @@ struct ftp_tlsbind_scope {
   int has_principal;
   int anonymous;
   char user[FTP_USER_MAX + 1];
-  struct sockaddr_storage addr;
+  struct sockaddr_storage addr;   /* the principal's */
+  struct sockaddr_storage peer;   /* the control connection's, from the start */
+  int has_peer;
   unsigned next_ticket, next_cache;
   struct rec tickets[FTP_TLS_TICKETS_PER_SCOPE];
   struct rec cache[FTP_TLS_CACHE_PER_SCOPE];
@@ -307,6 +309,12 @@ int ftp_tlsbind_scope_set_principal(struct ftp_tlsbind_scope *sc, const char *us
   return 0;
 }
 
+void ftp_tlsbind_scope_set_peer(struct ftp_tlsbind_scope *sc,
+                                const struct sockaddr_storage *addr) {
+  sc->peer = *addr;
+  sc->has_peer = 1;
+}
+
 void ftp_tlsbind_scope_clear_principal(struct ftp_tlsbind_scope *sc) {
   int had = sc->has_principal;
 
@@ -372,7 +380,9 @@ static enum ftp_tlsbind_verdict judge_scope(const struct ftp_tlsbind_scope *own,
   /* A control connection that has not logged in yet: its first login will
    * say whose it is.  Once logged in and out (REIN), it vouches for no one. */
   if (own->has_principal && !issuer->has_principal && !issuer->logged_in_once)
-    return FTP_TLSBIND_PENDING;
+    return issuer->has_peer && !ftp_addr_same_host(&issuer->peer, &own->addr)
+               ? FTP_TLSBIND_OTHER_ADDRESS
+               : FTP_TLSBIND_PENDING;
   if (!own->has_principal || !issuer->has_principal ||
       own->anonymous != issuer->anonymous ||
       (!own->anonymous && strcmp(own->user, issuer->user) != 0))

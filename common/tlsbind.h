@@ -147,6 +147,15 @@ int ftp_tlsbind_scope_set_principal(struct ftp_tlsbind_scope *sc, const char *us
                                     const struct sockaddr_storage *addr);
 void ftp_tlsbind_scope_clear_principal(struct ftp_tlsbind_scope *sc);
 
+/*
+ * ftp_tlsbind_scope_set_peer: the client address of the scope's control
+ * connection, known before any login: a scope that has not logged in yet
+ * and comes from another address than a data connection's is refused at
+ * once (OTHER_ADDRESS) rather than waited for.
+ */
+void ftp_tlsbind_scope_set_peer(struct ftp_tlsbind_scope *sc,
+                                const struct sockaddr_storage *addr);
+
 /* --- records ------------------------------------------------------------ */
 
 /*

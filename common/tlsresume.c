@@ -114,6 +114,11 @@ void ftp_tls_resume_clear_principal(struct ftp_tls_resume *res) {
   ftp_tlsbind_scope_clear_principal(res->scope);
 }
 
+void ftp_tls_resume_set_peer(struct ftp_tls_resume *res,
+                             const struct sockaddr_storage *addr) {
+  ftp_tlsbind_scope_set_peer(res->scope, addr);
+}
+
 /* --- what the hooks see --------------------------------------------------- */
 
 static void keep_key(const struct ftp_tlsmsg_span *id, struct ftp_tlsbind_key *k,

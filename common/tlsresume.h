@@ -74,6 +74,11 @@ int ftp_tls_resume_set_principal(struct ftp_tls_resume *res, const char *user,
                                  int anonymous, const struct sockaddr_storage *addr);
 void ftp_tls_resume_clear_principal(struct ftp_tls_resume *res);
 
+/* ftp_tls_resume_set_peer: the control connection's client address, known
+ * at once (tlsbind.h: ftp_tlsbind_scope_set_peer). */
+void ftp_tls_resume_set_peer(struct ftp_tls_resume *res,
+                             const struct sockaddr_storage *addr);
+
 /*
  * ftp__tls_resume_attach: for tls.c's ftp_tls_server_session: tickets, the
  * process-wide cache and the hooks on session s, watched into probe (NULL:

@@ -679,6 +679,7 @@ int ftpd_session_tls_scope(struct ftpd_session *s) {
     return 0;
   if ((r = ftp_tls_resume_new(s->srv->tls_issuer, &s->resume, s->conf->tlstimeout)) != 0)
     return r;
+  ftp_tls_resume_set_peer(s->resume, &s->peer);
   ftpd_session_tls_principal(s);
   return 0;
 }

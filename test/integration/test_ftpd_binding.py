@@ -237,10 +237,10 @@ class Binding(unittest.TestCase):
 
     # --- an issuer that has not logged in yet --------------------------------
 
-    def fresh(self, ctx):
+    def fresh(self, ctx, source=None):
         """A control connection after AUTH TLS and its handshake, not logged
         in; a NOOP makes the client read its TLS 1.3 tickets."""
-        b = Ctrl("127.0.0.1", self.srv.port)
+        b = Ctrl("127.0.0.1", self.srv.port, source=source)
         self.addCleanup(b.close)
         b.expect("AUTH TLS", 234)
         b.starttls(ctx)
@@ -276,6 +276,18 @@ class Binding(unittest.TestCase):
                 self.assert_refused(a, d, "belongs to another user",
                                     "its TLS session was issued to another user's "
                                     "control connection", after_150=True)
+
+    def test_issuer_not_logged_in_from_another_address_refused(self):
+        # No login can make it a sibling: refused at once, no wait.
+        for tls in VERSIONS:
+            with self.subTest(tls=tls):
+                ctx = self.ctx(tls)
+                a = self.login(ctx)
+                b = self.fresh(ctx, source="127.0.0.2")
+                d, _ = self.resume_on(a, ctx, b.tls.session)
+                self.assert_refused(a, d, "belongs to another client address",
+                                    "its TLS session was issued to a control "
+                                    "connection from another address")
 
     def test_issuer_never_logs_in_refused(self):
         for tls in VERSIONS:

@@ -147,6 +147,17 @@ START_TEST(test_pending_settles) {
   ck_assert_int_eq(ftp_tlsbind_scope_set_principal(d, "alice", 0, &lo1), 0);
   ftp_tlsbind_scope_clear_principal(d);
   ck_assert_int_eq(judge(own, "d"), FTP_TLSBIND_OTHER_USER);
+  /* A scope not logged in whose control connection is known to come from
+   * another address: refused at once, its login could not change that. */
+  {
+    struct ftp_tlsbind_scope *e = scope(NULL, NULL), *f = scope(NULL, NULL);
+    ftp_tlsbind_scope_set_peer(e, &lo2);
+    ftp_tlsbind_scope_set_peer(f, &lo1_other_port);
+    ticket(e, "e");
+    ticket(f, "f");
+    ck_assert_int_eq(judge(own, "e"), FTP_TLSBIND_OTHER_ADDRESS);
+    ck_assert_int_eq(judge(own, "f"), FTP_TLSBIND_PENDING);
+  }
   /* A scope that never logged in judges nobody else's session pending:
    * it has no data connections to bind. */
   ck_assert_int_eq(judge(scope(NULL, NULL), "a"), FTP_TLSBIND_OTHER_USER);
