@@ -90,6 +90,10 @@ static void data_opts(struct ftpc *c, struct ftp_dataconn_opts *o) {
    * against the control connection's host name, wherever PASV pointed. */
   if (conf->secure_session_reuse != FTP_SECURE_SESSION_REUSE_NONE && c->ctrl != NULL)
     o->ctrl_session = ftp_chan_session(c->ctrl);
+  /* SECURE_SESSION_REUSE REQUIRED: common/dataconn refuses a data
+   * connection on which the server did not resume that session. */
+  o->require_resume = o->tls &&
+                      conf->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED;
   o->host = c->host;
   o->verify = c->set.verify;
   o->verify_host = c->set.verify && conf->secure_hostname == FTP_SECURE_HOSTNAME_REQUIRED;
@@ -404,17 +408,10 @@ static void abort_transfer(struct ftpc *c, int status, int drain);
 
 static void data_ready_cb(struct ftp_dataconn *dc, int status) {
   struct ftpc *c = ftp_dataconn_data(dc);
-  char desc[128];
   int r;
 
   if (c->dc != dc || c->xfer == NULL || c->state == FTPC_ST_ABOR)
     return;
-  if (status == 0 && c->prot_server == 'P' &&
-      c->set.conf->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED) {
-    ftp_dataconn_describe(dc, desc, sizeof(desc));
-    if (strstr(desc, "resumed") == NULL)
-      status = FTP_E_TLS_NOT_RESUMED;
-  }
   if (status != 0) {
     note_data_end(c, status);
     abort_transfer(c, status, 0);

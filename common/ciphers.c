@@ -148,12 +148,22 @@ static int put_set(struct ftp_buf *out, const struct name_set *s) {
   return 0;
 }
 
-/* Why these parts: SIGN-ALL and GROUP-ALL leave signature and group choice
- * to GnuTLS's own (current) defaults; COMP-NULL because TLS compression
- * leaks plaintext (CRIME); %SERVER_PRECEDENCE so that the server's order,
- * which is the administrator's CIPHERSUITE order, wins. */
+/* Why these parts: SIGN-ALL leaves the signature choice to GnuTLS's own
+ * (current) defaults; COMP-NULL because TLS compression leaks plaintext
+ * (CRIME); %SERVER_PRECEDENCE so that the server's order, which is the
+ * administrator's CIPHERSUITE order, wins.
+ * Groups: X25519 first, then GROUP-ALL (GnuTLS's own order, duplicates
+ * dropped: P-256, P-384, P-521, X448, FFDHE).  GnuTLS 3.7 applies
+ * %SERVER_PRECEDENCE to groups too: it picks the first of our groups that
+ * the client lists in supported_groups, and answers with a
+ * HelloRetryRequest when the client sent no key share for it.  OpenSSL 3
+ * (curl, Python, Node) and Go send one key share, X25519; GnuTLS clients
+ * (lftp, gnutls-cli) send P-256 and X25519.  With X25519 first none of them
+ * costs a round trip, and Go 1.19/1.20 never meet their PSK binder bug after
+ * a HelloRetryRequest (golang/go#59424). */
 #define PRIORITY_TAIL                                                         \
-  ":+SIGN-ALL:+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SERVER_PRECEDENCE"
+  ":+SIGN-ALL:+GROUP-X25519:+GROUP-ALL:+COMP-NULL:+CTYPE-X509"                \
+  ":%SERVER_PRECEDENCE"
 
 /* AES-GCM before ChaCha20: with AES-NI, AES-GCM is several times faster, and
  * ChaCha20 stays available for peers without it.  ECDHE only, for forward

@@ -48,7 +48,8 @@ const struct ftp_cipher *ftp_cipher_at(size_t i);
  * ftp_ciphers_priority: append to out a GnuTLS priority string that enables
  * the n named suites, in that order of preference, and nothing weaker.
  *   NONE:+VERS-TLS1.3:+VERS-TLS1.2:+AES-128-GCM:...:+AEAD:...:+ECDHE-ECDSA:
- *   ...:+SIGN-ALL:+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SERVER_PRECEDENCE
+ *   ...:+SIGN-ALL:+GROUP-X25519:+GROUP-ALL:+COMP-NULL:+CTYPE-X509:
+ *   %SERVER_PRECEDENCE
  * Only the versions of the listed suites are enabled.  GnuTLS enables every
  * combination of the listed ciphers, MACs and key exchanges, so the result
  * may also allow a combination that was not named, but only of parts that

@@ -261,7 +261,7 @@ const struct ftp__conf_kw ftp__conf_table[] = {
   KW_ENUM("SECURE_SESSION_REUSE", B, secure_session_reuse,
           secure_session_reuse_vals, FTP_SECURE_SESSION_REUSE_REQUIRED,
           FTP_SECURE_SESSION_REUSE_ALLOWED,
-          "data connections resume the control connection's TLS session "
+          "data connections resume a TLS session of the same client "
           "(deviation: server REQUIRED)"),
   KW_INT("SECURE_PBSZ", B, secure_pbsz, 512, 32768, 0, "bytes", 16384, 16384,
          "Kerberos protection buffer size; accepted, TLS always uses PBSZ 0"),

@@ -108,11 +108,19 @@ struct ftp_dataconn {
   unsigned freed : 1;
   unsigned lingering : 1;
   unsigned secured : 1;   /* PROT P: the handshake and its checks passed */
+  unsigned awaiting_login : 1; /* server: the session's issuer logs in */
+  struct ftp_tls_probe probe;     /* server: what the handshake offered */
 };
 
 static void fail(struct ftp_dataconn *dc, int status);
 static void finish(struct ftp_dataconn *dc, int status);
 static void maybe_release(struct ftp_dataconn *dc);
+
+int ftp_dataconn_is_refusal(int status) {
+  return status == FTP_E_TLS_NOT_RESUMED || status == FTP_E_TLS_SESSION_UNKNOWN ||
+         status == FTP_E_TLS_SESSION_OTHER_USER ||
+         status == FTP_E_TLS_SESSION_OTHER_ADDRESS || status == FTP_E_TLS_CERT_MISMATCH;
+}
 
 void ftp_dataconn_set_data(struct ftp_dataconn *dc, void *data) { dc->data = data; }
 void *ftp_dataconn_data(const struct ftp_dataconn *dc) { return dc->data; }
@@ -154,6 +162,15 @@ static int dc_new(const struct ftp_dataconn_opts *opts, struct ftp_dataconn **ou
 static void timeout_cb(uv_timer_t *t) {
   struct ftp_dataconn *dc = DC_OF(t, timer);
 
+  if (dc->awaiting_login) {
+    /* The control connection the session was issued to never logged in:
+     * it vouches for no one. */
+    dc->awaiting_login = 0;
+    log_info("data connection refused (SECURE_SESSION_REUSE REQUIRED): %s",
+             ftp_tlsbind_verdict_text(FTP_TLSBIND_PENDING));
+    fail(dc, ftp_tlsbind_verdict_error(FTP_TLSBIND_PENDING));
+    return;
+  }
   if (dc->state == DC_XFER) {
     log_info("data connection stalled for %u ms", dc->opts.timeout_ms);
     ftp_chan_read_stop(dc->ch);
@@ -254,19 +271,28 @@ static void fail(struct ftp_dataconn *dc, int status) {
     uv_timer_start(&dc->defer, defer_cb, 0, 0);
 }
 
+/* The verdict on the session as the result of the reuse check: 0 when it
+ * binds the connection (or need not), else the refusal, logged. */
+static int reuse_result(const struct ftp_dataconn *dc, enum ftp_tlsbind_verdict v) {
+  if (!dc->opts.require_resume)
+    return 0;
+  if (ftp_tlsbind_accepts(v)) {
+    if (v == FTP_TLSBIND_SIBLING)
+      log_info("data connection accepted: %s", ftp_tlsbind_verdict_text(v));
+    return 0;
+  }
+  log_info("data connection refused (SECURE_SESSION_REUSE REQUIRED): %s",
+           ftp_tlsbind_verdict_text(v));
+  return ftp_tlsbind_verdict_error(v);
+}
+
 /* RFC 4217 section 7: whoever connected, the FTP server is the TLS server
  * and the FTP client the TLS client on the data connection. */
-static int check_server_session(struct ftp_dataconn *dc) {
-  gnutls_session_t s = ftp_chan_session(dc->ch);
-  int resumed = gnutls_session_is_resumed(s);
+static int check_server_session(struct ftp_dataconn *dc, gnutls_session_t s) {
+  int resumed = ftp_tls_is_resumed(s);
   unsigned char id[32];
   int r;
 
-  /* Security: only a resumption of this control session's TLS session
-   * proves the peer holds the control session's secrets; anyone can
-   * connect to a passive port. */
-  if (dc->opts.require_resume && !resumed)
-    return FTP_E_TLS_NOT_RESUMED;
   if (dc->opts.cert_crosscheck && dc->opts.have_ctrl_cert) {
     r = ftp_tls_peer_cert_id(s, id, NULL, 0);
     if (r == 0 && memcmp(id, dc->opts.ctrl_cert_sha256, sizeof(id)) != 0)
@@ -279,23 +305,78 @@ static int check_server_session(struct ftp_dataconn *dc) {
   return 0;
 }
 
-static void handshake_cb(struct ftp_chan *ch, int status) {
-  struct ftp_dataconn *dc = ftp_chan_data(ch);
+static void secured(struct ftp_dataconn *dc, int status) {
   char desc[96];
 
-  if (status == 0)
-    status = dc->opts.tls_server ? check_server_session(dc)
-                                 : ftp_tls_check_alpn(ftp_chan_session(ch));
   if (status != 0) {
     if (status == FTP_E_TLS)
-      log_info("data connection TLS handshake failed: %s", ftp_chan_tls_error(ch));
+      log_info("data connection TLS handshake failed: %s", ftp_chan_tls_error(dc->ch));
     fail(dc, status);
     return;
   }
   dc->secured = 1;
-  ftp_tls_describe(ftp_chan_session(ch), desc, sizeof(desc));
+  ftp_tls_describe(ftp_chan_session(dc->ch), desc, sizeof(desc));
   log_debug("data connection secured: %s", desc);
   become_ready(dc);
+}
+
+static void login_settled_cb(struct ftp_tls_probe *p, enum ftp_tlsbind_verdict v) {
+  struct ftp_dataconn *dc = DC_OF(p, probe);
+  int r;
+
+  dc->awaiting_login = 0;
+  if (dc->freed || dc->state != DC_HANDSHAKE)
+    return;
+  if ((r = reuse_result(dc, v)) == 0)
+    r = check_server_session(dc, ftp_chan_session(dc->ch));
+  secured(dc, r);
+}
+
+/*
+ * SECURE_SESSION_REUSE REQUIRED, the one check both programs run.
+ * Security: anyone can connect to a passive port (and answer an active
+ * connection); only a resumed TLS session shows that the peer holds a
+ * session we gave to this client.  The server asks whose session it was
+ * (tlsresume.h, tlsbind.h): its own control session's, or a sibling's (same
+ * user, same address, still connected), waiting for the issuer's login when
+ * it has not logged in yet; the client offers nothing but its control
+ * session's, so a resumption is that.
+ * RETURNS: 0, a refusal, or 1: waiting for a login (login_settled_cb).
+ */
+static int check_reuse(struct ftp_dataconn *dc, gnutls_session_t s) {
+  enum ftp_tlsbind_verdict v;
+
+  if (!dc->opts.tls_server)
+    return reuse_result(dc, ftp_tls_is_resumed(s) ? FTP_TLSBIND_OWN
+                                                  : FTP_TLSBIND_NOT_RESUMED);
+  v = ftp_tls_probe_verdict(&dc->probe, s);
+  if (v == FTP_TLSBIND_PENDING && dc->opts.require_resume) {
+    log_debug("data connection: %s; waiting for its login",
+              ftp_tlsbind_verdict_text(v));
+    dc->awaiting_login = 1;
+    ftp_tls_probe_wait(&dc->probe, login_settled_cb);
+    /* The wait is bounded: by the connection's own timeout when shorter. */
+    if (dc->opts.timeout_ms == 0 || dc->opts.timeout_ms > FTP_TLS_LOGIN_WAIT_MS)
+      uv_timer_start(&dc->timer, timeout_cb, FTP_TLS_LOGIN_WAIT_MS, 0);
+    return 1;
+  }
+  return reuse_result(dc, v);
+}
+
+static void handshake_cb(struct ftp_chan *ch, int status) {
+  struct ftp_dataconn *dc = ftp_chan_data(ch);
+  gnutls_session_t s = ftp_chan_session(ch);
+  char sum[96];
+
+  if (status == 0 && dc->opts.tls_server) {
+    ftp_tls_handshake_summary(s, sum, sizeof(sum));
+    log_debug("data connection handshake: %s", sum);
+  }
+  if (status == 0 && (status = check_reuse(dc, s)) == 1)
+    return;
+  if (status == 0)
+    status = dc->opts.tls_server ? check_server_session(dc, s) : ftp_tls_check_alpn(s);
+  secured(dc, status);
 }
 
 static void connection_up(struct ftp_dataconn *dc) {
@@ -311,7 +392,7 @@ static void connection_up(struct ftp_dataconn *dc) {
   }
   dc->state = DC_HANDSHAKE;
   if (dc->opts.tls_server)
-    r = ftp_tls_server_session(dc->opts.tls_ctx, dc->opts.resume, 1, &s);
+    r = ftp_tls_server_session(dc->opts.tls_ctx, dc->opts.resume, &dc->probe, &s);
   else
     r = ftp_tls_client_session(dc->opts.tls_ctx, dc->opts.host, dc->opts.verify,
                                dc->opts.verify_host, dc->opts.ctrl_session, &s);
@@ -1110,6 +1191,8 @@ static void maybe_release(struct ftp_dataconn *dc) {
    * before the request runs, and the file would go there. */
   if (dc->sock_dup >= 0)
     close(dc->sock_dup);
+  /* The TLS session is gone with the channel: its probe may let go. */
+  ftp_tls_probe_clear(&dc->probe);
   free(dc->blk[0]);
   free(dc->blk[1]);
   free(dc->convbuf);

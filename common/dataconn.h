@@ -5,10 +5,14 @@
  * client) that accepts exactly one connection from the expected peer, or an
  * active connect.  Under PROT P the TLS handshake starts the moment the TCP
  * connection exists, in the role RFC 4217 section 7 gives: the FTP client is
- * always the TLS client, whoever connected.  The server then checks that the
- * session resumed this control session's TLS session (SECURE_SESSION_REUSE
- * REQUIRED) and that the client certificate is the control connection's
- * (TLSCERTCROSSCHECK).
+ * always the TLS client, whoever connected.  Under SECURE_SESSION_REUSE
+ * REQUIRED both programs then check, through the same code, that the
+ * session resumed: the client, that the server resumed the control
+ * connection's session it offered; the server, that the session was issued
+ * to this control session or to a sibling (another live control session of
+ * the same user from the same client address, tlsbind.h), and nothing else.
+ * The server also checks that the client certificate is the control
+ * connection's (TLSCERTCROSSCHECK).
  *
  * Transferring: a file or a memory block to the peer (RETR, LIST, client
  * put), or the peer's stream into a file or a sink (STOR, client get/ls),
@@ -48,7 +52,7 @@ struct ftp_dataconn_opts {
   struct ftp_tls_ctx *tls_ctx;
   int tls_server;                 /* 1: we are the FTP server */
   struct ftp_tls_resume *resume;  /* server: the control session's scope */
-  int require_resume;             /* server: SECURE_SESSION_REUSE REQUIRED */
+  int require_resume;             /* SECURE_SESSION_REUSE REQUIRED */
   int cert_crosscheck;            /* server: TLSCERTCROSSCHECK */
   int have_ctrl_cert;             /* server: the control session had one */
   unsigned char ctrl_cert_sha256[32];
@@ -83,8 +87,8 @@ int ftp_dataconn_connect(const struct ftp_dataconn_opts *opts,
 /*
  * ftp_dataconn_when_ready: cb(dc, 0) once the connection exists and its TLS
  * handshake and checks passed; cb(dc, error) if that fails or the timeout
- * expires: UV_ETIMEDOUT, FTP_E_TLS, FTP_E_TLS_VERIFY, FTP_E_TLS_NOT_RESUMED,
- * FTP_E_TLS_CERT_MISMATCH, or a network error.  Deferred to a later loop
+ * expires: UV_ETIMEDOUT, FTP_E_TLS, FTP_E_TLS_VERIFY, a refusal
+ * (ftp_dataconn_is_refusal), or a network error.  Deferred to a later loop
  * iteration when already decided.
  */
 void ftp_dataconn_when_ready(struct ftp_dataconn *dc, ftp_dataconn_cb *cb);
@@ -106,6 +110,14 @@ int ftp_dataconn_recv_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
                            int ascii, ftp_dataconn_cb *done);
 int ftp_dataconn_recv_sink(struct ftp_dataconn *dc, int ascii,
                            ftp_dataconn_sink_cb *sink, ftp_dataconn_cb *done);
+
+/*
+ * ftp_dataconn_is_refusal: status is a security check's refusal of a data
+ * connection that did open (522 on the server, RFC 4217 section 10), not a
+ * failure to open one (425): FTP_E_TLS_NOT_RESUMED, FTP_E_TLS_SESSION_*,
+ * FTP_E_TLS_CERT_MISMATCH.
+ */
+int ftp_dataconn_is_refusal(int status);
 
 /* Bytes moved so far (file side, before TYPE A conversion). */
 uint64_t ftp_dataconn_bytes(const struct ftp_dataconn *dc);

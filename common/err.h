@@ -31,6 +31,9 @@
   X(TLS_VERIFY, "certificate verification failed")                            \
   X(TLS_TRUNCATED, "TLS stream ended without close_notify")                   \
   X(TLS_NOT_RESUMED, "TLS session not resumed from the control connection")   \
+  X(TLS_SESSION_UNKNOWN, "TLS session not issued to a live control connection") \
+  X(TLS_SESSION_OTHER_USER, "TLS session issued to another user")             \
+  X(TLS_SESSION_OTHER_ADDRESS, "TLS session issued to another client address") \
   X(TLS_CERT_MISMATCH, "client certificate differs from the control one")     \
   X(ABORTED, "transfer aborted")                                              \
   X(ESCAPE, "path leaves the user's root")                                    \

@@ -52,4 +52,18 @@
 /* A directory listing generated in memory before it is sent. */
 #define FTP_LISTING_MAX (256 * 1024 * 1024)
 
+/* TLS resumption records (common/tlsbind): per control session, the newest
+ * session tickets and TLS 1.2 session-cache entries remembered (older ones
+ * no longer resume a data connection); and the PSK identities of one
+ * ClientHello that are looked at (a ClientHello offering more resumes no
+ * data connection). */
+#define FTP_TLS_TICKETS_PER_SCOPE 16
+#define FTP_TLS_CACHE_PER_SCOPE 4
+#define FTP_TLS_PSK_IDS_MAX 8
+
+/* How long a data connection waits for the login of the control connection
+ * its TLS session came from (DATATIMEOUT when shorter): a login takes
+ * milliseconds, a slow PAM module seconds. */
+#define FTP_TLS_LOGIN_WAIT_MS 30000
+
 #endif

@@ -1,6 +1,6 @@
 /*
- * tls.c: GnuTLS credentials, priorities, per-control-session resumption
- * scopes, and session set-up for both roles.
+ * tls.c: GnuTLS credentials, priorities, and session set-up for both roles
+ * (the server's resumption bookkeeping is tlsresume.c's).
  */
 #include "tls.h"
 
@@ -21,10 +21,6 @@
 /* ALPN (RFC 7301): "ftp" is the registered identifier for FTP over TLS. */
 static const gnutls_datum_t alpn_ftp = {(unsigned char *)"ftp", 3};
 
-/* A control session rarely resumes more than a few TLS 1.2 session IDs
- * (clients resume the control session's); keep the newest few. */
-#define RESUME_CACHE_SLOTS 4
-
 struct ftp_tls_ctx {
   int refs;
   int server;
@@ -33,18 +29,6 @@ struct ftp_tls_ctx {
   unsigned lifetime;
   gnutls_certificate_credentials_t cred;
   gnutls_priority_t prio;
-};
-
-struct cache_slot {
-  gnutls_datum_t key;
-  gnutls_datum_t data;
-  time_t stored;
-};
-
-struct ftp_tls_resume {
-  gnutls_datum_t ticket_key;
-  unsigned lifetime;
-  struct cache_slot slots[RESUME_CACHE_SLOTS];
 };
 
 static int looks_like_pkcs12(const char *path) {
@@ -166,115 +150,6 @@ int ftp_tls_ctx_has_cert(const struct ftp_tls_ctx *ctx) {
   return ctx != NULL && ctx->has_cert;
 }
 
-/* --- resumption scopes ---------------------------------------------------- */
-
-int ftp_tls_resume_new(struct ftp_tls_resume **out, unsigned lifetime) {
-  struct ftp_tls_resume *res;
-  int g;
-
-  *out = NULL;
-  if ((res = calloc(1, sizeof(*res))) == NULL)
-    return FTP_E_NOMEM;
-  if ((g = gnutls_session_ticket_key_generate(&res->ticket_key)) < 0) {
-    log_err("ticket key: %s", gnutls_strerror(g));
-    free(res);
-    return FTP_E_TLS;
-  }
-  res->lifetime = lifetime;
-  *out = res;
-  return 0;
-}
-
-static void slot_clear(struct cache_slot *s) {
-  if (s->data.data != NULL)
-    gnutls_memset(s->data.data, 0, s->data.size);
-  free(s->key.data);
-  free(s->data.data);
-  memset(s, 0, sizeof(*s));
-}
-
-void ftp_tls_resume_free(struct ftp_tls_resume *res) {
-  int i;
-
-  if (res == NULL)
-    return;
-  for (i = 0; i < RESUME_CACHE_SLOTS; i++)
-    slot_clear(&res->slots[i]);
-  if (res->ticket_key.data != NULL) {
-    gnutls_memset(res->ticket_key.data, 0, res->ticket_key.size);
-    gnutls_free(res->ticket_key.data);
-  }
-  free(res);
-}
-
-/* TLS 1.2 session-ID cache callbacks (gnutls_db_set_*): they only ever see
- * this scope's slots, which is what binds a resumed data connection to its
- * control session. */
-static int cache_store(void *ptr, gnutls_datum_t key, gnutls_datum_t data) {
-  struct ftp_tls_resume *res = ptr;
-  struct cache_slot *victim = &res->slots[0];
-  int i;
-
-  for (i = 0; i < RESUME_CACHE_SLOTS; i++) {
-    if (res->slots[i].key.data == NULL) {
-      victim = &res->slots[i];
-      break;
-    }
-    if (res->slots[i].stored < victim->stored)
-      victim = &res->slots[i];
-  }
-  slot_clear(victim);
-  victim->key.data = malloc(key.size);
-  victim->data.data = malloc(data.size);
-  if (victim->key.data == NULL || victim->data.data == NULL) {
-    slot_clear(victim);
-    return -1;
-  }
-  memcpy(victim->key.data, key.data, key.size);
-  victim->key.size = key.size;
-  memcpy(victim->data.data, data.data, data.size);
-  victim->data.size = data.size;
-  victim->stored = time(NULL);
-  return 0;
-}
-
-static struct cache_slot *cache_find(struct ftp_tls_resume *res,
-                                     gnutls_datum_t key) {
-  int i;
-
-  for (i = 0; i < RESUME_CACHE_SLOTS; i++) {
-    struct cache_slot *s = &res->slots[i];
-    if (s->key.data != NULL && s->key.size == key.size &&
-        memcmp(s->key.data, key.data, key.size) == 0)
-      return s;
-  }
-  return NULL;
-}
-
-static gnutls_datum_t cache_retrieve(void *ptr, gnutls_datum_t key) {
-  struct ftp_tls_resume *res = ptr;
-  struct cache_slot *s = cache_find(res, key);
-  gnutls_datum_t out = {NULL, 0};
-
-  if (s == NULL || (unsigned)(time(NULL) - s->stored) > res->lifetime)
-    return out;
-  /* GnuTLS frees what we return with gnutls_free. */
-  if ((out.data = gnutls_malloc(s->data.size)) == NULL)
-    return out;
-  memcpy(out.data, s->data.data, s->data.size);
-  out.size = s->data.size;
-  return out;
-}
-
-static int cache_remove(void *ptr, gnutls_datum_t key) {
-  struct cache_slot *s = cache_find(ptr, key);
-
-  if (s == NULL)
-    return -1;
-  slot_clear(s);
-  return 0;
-}
-
 /* --- sessions ------------------------------------------------------------- */
 
 static int common_setup(gnutls_session_t s, struct ftp_tls_ctx *ctx) {
@@ -292,13 +167,13 @@ static int common_setup(gnutls_session_t s, struct ftp_tls_ctx *ctx) {
 }
 
 int ftp_tls_server_session(struct ftp_tls_ctx *ctx, struct ftp_tls_resume *res,
-                           int data_conn, gnutls_session_t *out) {
+                           struct ftp_tls_probe *probe, gnutls_session_t *out) {
   gnutls_session_t s = NULL;
   unsigned flags = GNUTLS_SERVER | GNUTLS_NONBLOCK;
   int g, r;
 
   *out = NULL;
-  if (data_conn)
+  if (probe != NULL)
     flags |= GNUTLS_NO_AUTO_SEND_TICKET;
   if ((g = gnutls_init(&s, flags)) < 0) {
     log_err("gnutls_init: %s", gnutls_strerror(g));
@@ -313,15 +188,8 @@ int ftp_tls_server_session(struct ftp_tls_ctx *ctx, struct ftp_tls_resume *res,
     goto gfail;
   if (ctx->request_client_cert)
     gnutls_certificate_server_set_request(s, GNUTLS_CERT_REQUEST);
-  if (res != NULL) {
-    if ((g = gnutls_session_ticket_enable_server(s, &res->ticket_key)) < 0)
-      goto gfail;
-    gnutls_db_set_ptr(s, res);
-    gnutls_db_set_store_function(s, cache_store);
-    gnutls_db_set_retrieve_function(s, cache_retrieve);
-    gnutls_db_set_remove_function(s, cache_remove);
-    gnutls_db_set_cache_expiration(s, (int)res->lifetime);
-  }
+  if (res != NULL && (g = ftp__tls_resume_attach(s, res, probe)) < 0)
+    goto gfail;
   *out = s;
   return 0;
 gfail:
@@ -495,6 +363,10 @@ void ftp_tls_verify_error(gnutls_session_t s, char *buf, size_t n) {
 const char *ftp_tls_version_name(gnutls_session_t s) {
   const char *v = gnutls_protocol_get_name(gnutls_protocol_get_version(s));
   return v != NULL ? v : "TLS";
+}
+
+int ftp_tls_is_resumed(gnutls_session_t s) {
+  return s != NULL && gnutls_session_is_resumed(s) != 0;
 }
 
 void ftp_tls_describe(gnutls_session_t s, char *buf, size_t n) {

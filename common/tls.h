@@ -7,13 +7,9 @@
  * is reference counted so that ftpd can load a new one on SIGHUP while old
  * sessions finish with the old one.
  *
- * A resumption scope (struct ftp_tls_resume) belongs to one control session
- * of the server: its own session-ticket key and its own small TLS 1.2
- * session cache.  Every data connection of that control session is created
- * in the same scope, so "this data connection resumed a TLS session" proves
- * "it belongs to this control session": a ticket or session ID from another
- * control connection cannot be decrypted or found, and its handshake is a
- * full one (SECURE_SESSION_REUSE REQUIRED then refuses it).
+ * Server resumption (the issuer, one scope per control session, one probe
+ * per data connection, and whose sessions a data connection may resume) is
+ * tlsresume.h's; this module only attaches it to the sessions it makes.
  *
  * Sessions come out configured (ALPN "ftp", SNI, verification, tickets) but
  * without a transport: struct ftp_chan drives them over libuv.
@@ -24,8 +20,9 @@
 #include <gnutls/gnutls.h>
 #include <stddef.h>
 
+#include "tlsresume.h"
+
 struct ftp_tls_ctx;
-struct ftp_tls_resume;
 
 struct ftp_tls_config {
   int server;                   /* 1: ftpd, 0: ftp */
@@ -55,22 +52,23 @@ void ftp_tls_ctx_unref(struct ftp_tls_ctx *ctx); /* accepts NULL */
 int ftp_tls_ctx_has_cert(const struct ftp_tls_ctx *ctx);
 
 /*
- * ftp_tls_resume_new: a fresh resumption scope for one control session.
- * RETURNS: 0, FTP_E_TLS, FTP_E_NOMEM.  Free with ftp_tls_resume_free, which
- * wipes the ticket key.
- */
-int ftp_tls_resume_new(struct ftp_tls_resume **out, unsigned lifetime);
-void ftp_tls_resume_free(struct ftp_tls_resume *res);
-
-/*
- * ftp_tls_server_session: a server-side session in scope res.
- * data_conn: 1 for a data connection: it never sends TLS 1.3 tickets (a
+ * ftp_tls_server_session: a server-side session in scope res (NULL: no
+ * resumption at all).
+ * probe NULL: a control connection.  It sends TLS 1.3 tickets after its
+ * handshake and may resume any session of the issuer.
+ * probe non-NULL: a data connection.  It never sends TLS 1.3 tickets (a
  * ticket written on an upload connection that the client never reads makes
- * the client's close reset the connection and lose the upload's tail).
+ * the client's close reset the connection and lose the upload's tail); its
+ * handshake is watched into *probe, which must stay in place until the
+ * session is deinitialised, and then be released with ftp_tls_probe_clear.
  * RETURNS: 0 or FTP_E_TLS / FTP_E_NOMEM; the session is the caller's.
  */
 int ftp_tls_server_session(struct ftp_tls_ctx *ctx, struct ftp_tls_resume *res,
-                           int data_conn, gnutls_session_t *out);
+                           struct ftp_tls_probe *probe, gnutls_session_t *out);
+
+/* ftp_tls_is_resumed: the handshake of s resumed a session (typed; never
+ * from a description).  0 for NULL. */
+int ftp_tls_is_resumed(gnutls_session_t s);
 
 /*
  * ftp_tls_client_session: a client-side session.

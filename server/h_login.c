@@ -29,6 +29,7 @@ static void reset_login(struct ftpd_session *s) {
   s->anonymous = 0;
   s->cert_login = 0;
   s->uent = NULL;
+  ftpd_session_tls_principal(s);
 }
 
 static enum ftpd_sec_method login_method(const struct ftpd_session *s) {
@@ -43,6 +44,7 @@ static void logged_in(struct ftpd_session *s, struct ftp_fs *fs, int code) {
   s->login = LOGIN_DONE;
   s->pol.logged_in = 1;
   s->failed_logins = 0;
+  ftpd_session_tls_principal(s);
   slog_info(s, "logged in%s%s", s->anonymous ? " (anonymous)" : "",
             s->cert_login ? " by client certificate" : "");
   ftpd_seclog(s, FTPD_SEC_LOGIN_OK, login_method(s), NULL, NULL);

@@ -35,9 +35,8 @@ void handle_auth(struct ftpd_session *s, const char *arg) {
     ftpd_reply_verdict(s, v);
     return;
   }
-  if ((s->resume == NULL &&
-       (r = ftp_tls_resume_new(&s->resume, s->conf->tlstimeout)) != 0) ||
-      (r = ftp_tls_server_session(s->cfg->tls, s->resume, 0, &tls)) != 0) {
+  if ((r = ftpd_session_tls_scope(s)) != 0 ||
+      (r = ftp_tls_server_session(s->cfg->tls, s->resume, NULL, &tls)) != 0) {
     ftpd_reply(s, FTP_R_NEED_RESOURCE, "TLS not available: %s", ftp_strerror(r));
     return;
   }

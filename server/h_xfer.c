@@ -185,8 +185,7 @@ static void reply_failure(struct ftpd_session *s, const struct ftpd_xfer *x, int
   const char *text;
   int code;
 
-  if (!x->ready && status != FTP_E_TLS_NOT_RESUMED &&
-      status != FTP_E_TLS_CERT_MISMATCH && status != FTP_E_ABORTED) {
+  if (!x->ready && !ftp_dataconn_is_refusal(status) && status != FTP_E_ABORTED) {
     /* RFC 959: 425 when the data connection could not be opened. */
     ftp_err_reply(status, &text);
     ftpd_reply(s, FTP_R_CANT_OPEN_DATA, "Can't open data connection: %s",

@@ -691,10 +691,12 @@ int ftp_listfmt_mlsd(const struct ftp_fs *fs, const char *path,
     r = -errno;
     goto out;
   }
-  /* RFC 3659 7.5.1.1: the cdir line names the listed directory. */
-  if (!has_crlf(vpath) &&
-      ((r = put_facts(out, &dst, 1, parent_writable(fs, vpath), o)) != 0 ||
-       (r = ftp_buf_putf(out, " %s\r\n", vpath)) != 0))
+  /* RFC 3659 7.5.1.1: the cdir line describes the listed directory; its
+   * name may be any name for it.  "." as ProFTPD and Pure-FTPd send: a
+   * client that joins every name to the directory it listed (rclone's
+   * recursive ls and check) takes an absolute path for a subdirectory. */
+  if ((r = put_facts(out, &dst, 1, parent_writable(fs, vpath), o)) != 0 ||
+      (r = ftp_buf_puts(out, " .\r\n")) != 0)
     goto out;
   if ((r = read_names(dfd, NULL, 1, ftp_buf_room(out), &nm)) != 0)
     goto out;

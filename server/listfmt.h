@@ -112,9 +112,10 @@ int ftp_listfmt_nlst(const struct ftp_fs *fs, const char *arg,
 /*
  * ftp_listfmt_mlsd: MLSD (RFC 3659 section 7).  path is a pathname, never
  * options ("" for the cwd); it must be a directory (else UV_ENOTDIR).
- * First a line for the directory itself, then one per entry, dot files
- * included (RFC 3659 lists everything; -a does not apply):
- *   type=cdir;modify=...;perm=...;unix.mode=0755;unique=803:2a; /vpath
+ * First a line for the directory itself, named "." (as ProFTPD and
+ * Pure-FTPd name it; no pdir line), then one per entry, dot files included
+ * (RFC 3659 lists everything; -a does not apply):
+ *   type=cdir;modify=...;perm=...;unix.mode=0755;unique=803:2a; .
  *   type=file;size=12;modify=20201121183100;perm=adfrw;unix.mode=0644;
  *     unique=803:2b; name                                (one line)
  * Facts, in this order: type (file, dir, cdir, or OS.unix=symlink for a

@@ -146,8 +146,12 @@ int main(int argc, char **argv) {
     return EXIT_CONFIG;
   }
   loop = uv_default_loop();
-  ftpd_server_init(&srv, loop, cfg, member_path, port);
+  r = ftpd_server_init(&srv, loop, cfg, member_path, port);
   ftpd_config_unref(cfg);
+  if (r != 0) {
+    log_err("TLS session tickets: %s", ftp_strerror(r));
+    return EXIT_RUNTIME;
+  }
   if (ftpd_server_listen(&srv, fds, nfds) != 0 || ftpd_server_open_xferlog(&srv) != 0)
     return EXIT_RUNTIME;
   if (detach && ftpd_detach(loop, srv.cfg->conf.pidfile) != 0)

@@ -25,7 +25,7 @@ int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
   srv->member = member;
   srv->port_override = port_override;
   srv->xferlog = -1;
-  return 0;
+  return ftp_tls_issuer_new(&srv->tls_issuer);
 }
 
 /* --- sessions ------------------------------------------------------------- */
@@ -321,6 +321,8 @@ int ftpd_server_run(struct ftpd_server *srv) {
   }
   ftpd_config_unref(srv->cfg);
   srv->cfg = NULL;
+  ftp_tls_issuer_free(srv->tls_issuer);
+  srv->tls_issuer = NULL;
   log_info("stopped");
   return 0;
 }

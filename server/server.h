@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "listenfds.h"
+#include "tls.h"
 
 struct ftpd_session;
 
@@ -37,6 +38,9 @@ struct ftpd_server {
   unsigned long next_id;
   int stopping;
   uv_file xferlog;             /* -1: no transfer log */
+  /* TLS resumption for every session of the process, across SIGHUP: the
+   * ticket master key and who was issued which session. */
+  struct ftp_tls_issuer *tls_issuer;
   /* Control-connection reads land here and are framed at once, so idle
    * sessions hold no read buffer of their own. */
   unsigned char scratch[16 * 1024];
@@ -47,6 +51,7 @@ struct ftpd_server {
 
 /*
  * ftpd_server_init: set up (no sockets yet).  Takes a reference on cfg.
+ * RETURNS: 0, or FTP_E_TLS / FTP_E_NOMEM (the TLS issuer).
  */
 int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
                      struct ftpd_config *cfg, const char *member,

@@ -514,8 +514,11 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
   }
   s->pol.tls_ctrl = 1;
   s->pol.secured = 1;
+  ftp_tls_control_secured(ftp_chan_session(s->ctrl));
   ftp_tls_describe(ftp_chan_session(s->ctrl), desc, sizeof(desc));
   slog_info(s, "control connection secured: %s", desc);
+  ftp_tls_handshake_summary(ftp_chan_session(s->ctrl), desc, sizeof(desc));
+  slog_debug(s, "control connection handshake: %s", desc);
   fetch_client_cert(s);
 }
 
@@ -541,8 +544,8 @@ static int start_implicit(struct ftpd_session *s) {
   s->pol.prot_private = 1;
   if (s->conf->secureimplicitzos)
     greet(s);
-  if ((r = ftp_tls_resume_new(&s->resume, s->conf->tlstimeout)) != 0 ||
-      (r = ftp_tls_server_session(s->cfg->tls, s->resume, 0, &tls)) != 0)
+  if ((r = ftpd_session_tls_scope(s)) != 0 ||
+      (r = ftp_tls_server_session(s->cfg->tls, s->resume, NULL, &tls)) != 0)
     return r;
   s->busy = 1;
   if ((r = ftp_chan_tls_start(s->ctrl, tls, NULL, 0, implicit_handshake_cb)) != 0)
@@ -693,6 +696,33 @@ void ftpd_session_shutdown(struct ftpd_session *s) {
   }
   ftpd_reply(s, FTP_R_UNAVAILABLE, "Service shutting down");
   ftpd_session_end(s);
+}
+
+/* --- TLS resumption scope ------------------------------------------------ */
+
+int ftpd_session_tls_scope(struct ftpd_session *s) {
+  int r;
+
+  if (s->resume != NULL)
+    return 0;
+  if ((r = ftp_tls_resume_new(s->srv->tls_issuer, &s->resume, s->conf->tlstimeout)) != 0)
+    return r;
+  ftp_tls_resume_set_peer(s->resume, &s->peer);
+  ftpd_session_tls_principal(s);
+  return 0;
+}
+
+void ftpd_session_tls_principal(struct ftpd_session *s) {
+  if (s->resume == NULL)
+    return;
+  if (s->login != LOGIN_DONE) {
+    ftp_tls_resume_clear_principal(s->resume);
+    return;
+  }
+  /* Security: the name the session logged in with and the control
+   * connection's peer: what a sibling's data connection must share. */
+  if (ftp_tls_resume_set_principal(s->resume, s->user, s->anonymous, &s->peer) != 0)
+    slog_warn(s, "TLS sessions of this control connection bind no other");
 }
 
 /* --- data connections ----------------------------------------------------- */

@@ -229,6 +229,16 @@ void ftpd_session_shutdown(struct ftpd_session *s);
 /* Restart the INACTIVE timer (not during a transfer). */
 void ftpd_session_touch(struct ftpd_session *s);
 
+/*
+ * ftpd_session_tls_scope: the session's TLS resumption scope, made on first
+ * use (AUTH, implicit TLS).  RETURNS: 0 or FTP_E_NOMEM.
+ * ftpd_session_tls_principal: after every login state change: a logged-in
+ * session's scope gets its principal (user, client address), any other
+ * loses it (tls.h: which sessions bind which data connections).
+ */
+int ftpd_session_tls_scope(struct ftpd_session *s);
+void ftpd_session_tls_principal(struct ftpd_session *s);
+
 /* Data connections: drop the current one (ABOR, new PASV/PORT, REIN). */
 void ftpd_data_reset(struct ftpd_session *s);
 

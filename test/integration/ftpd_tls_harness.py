@@ -139,11 +139,15 @@ class Ftpd(ftptest.ServerProc):
 
 def client_context(cafile, tls=None, cert=None, tickets=None):
     """An ssl client context trusting `cafile`, host name "localhost"
-    checked, TLS pinned to "1.2"/"1.3" when asked, `cert` (a ClientCert)
-    presented when given.  tickets: a list that receives (connection,
-    direction) for every NewSessionTicket message seen (OpenSSL's message
-    callback)."""
+    checked, TLS pinned to "1.2"/"1.3" when asked ("1.2-sid": TLS 1.2
+    without session tickets, so that sessions resume by session ID from the
+    server's cache), `cert` (a ClientCert) presented when given.  tickets: a
+    list that receives (connection, direction) for every NewSessionTicket
+    message seen (OpenSSL's message callback)."""
     ctx = ssl.create_default_context(cafile=str(cafile))
+    if tls == "1.2-sid":
+        ctx.options |= ssl.OP_NO_TICKET
+        tls = "1.2"
     if tls:
         v = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}[tls]
         ctx.minimum_version = ctx.maximum_version = v
@@ -261,9 +265,11 @@ class Ctrl:
     unless greet=False.  After starttls(), everything goes through TLS;
     after ccc(), in clear again on the same socket."""
 
-    def __init__(self, host, port, greet=True, timeout=SOCK_TIMEOUT):
+    def __init__(self, host, port, greet=True, timeout=SOCK_TIMEOUT, source=None):
         self.host = host
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout,
+            source_address=(source, 0) if source else None)
         self.tls = None
         self.buf = b""
         self.greeting = self.reply() if greet else None

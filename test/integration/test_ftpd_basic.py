@@ -684,7 +684,12 @@ class Basic(ServerTest):
         self.assertEqual(f.nlst(f"{remote}/s*"), [f"{remote}/sub/s1.txt"])
         self.assertEqual(f.nlst(f"{remote}/*.none"), [])
         facts = dict(f.mlsd(remote))
-        self.assertEqual(facts[f"/{remote}"]["type"], "cdir")
+        # The listed directory is "." (as ProFTPD and Pure-FTPd send it):
+        # a client joining names to the directory (rclone) must not see an
+        # absolute path as a subdirectory.
+        self.assertEqual(facts["."]["type"], "cdir")
+        self.assertEqual([n for n, x in facts.items() if x["type"] == "cdir"], ["."])
+        self.assertFalse([n for n in facts if "/" in n], facts)
         self.assertEqual(facts["a.txt"]["type"], "file")
         self.assertEqual(facts["b.txt"]["size"], "2")
         self.assertEqual(facts["sub"]["type"], "dir")

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install, only when missing, every Debian package that the build and the
-# tests need.  Quick when everything is present (one dpkg-query).
+# tests need, and the npm modules the tests drive (into build/node).  Quick
+# when everything is present (one dpkg-query, one cmp).
 #
 # vsftpd and proftpd both "Provide: ftp-server" and conflict with each other,
 # so neither is installed as a system service: their runtime libraries are
@@ -10,7 +11,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libgnutls28-dev libuv1-dev libedit-dev
-libcrypt-dev check python3 curl lftp gnutls-bin openssl
+libcrypt-dev check python3 curl lftp gnutls-bin openssl rclone nodejs
 libcap2 libpam0g libwrap0 libssl3 libacl1 libhiredis0.14 libidn2-0
 libmemcached11 libmemcachedutil2 libncursesw6 libpcre2-8-0 libpcre2-posix3
 libsodium23 zlib1g
@@ -35,6 +36,11 @@ apt_update() {
     fi
 }
 
+# npm comes with NodeSource's nodejs, in a package of its own with Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
+fi
+
 if [ -n "$missing" ]; then
     echo "deps: installing$missing"
     apt_update
@@ -58,5 +64,22 @@ if [ ! -x "$PEER_DIR/usr/sbin/vsftpd" ] || [ ! -x "$PEER_DIR/usr/sbin/proftpd" ]
     for f in usr/sbin/vsftpd usr/sbin/proftpd usr/lib/proftpd/mod_tls.so; do
         [ -e "$PEER_DIR/$f" ] || { echo "deps: could not unpack $f from the Debian archive" >&2; exit 1; }
     done
+fi
+
+# Node modules the tests drive (basic-ftp), at the versions pinned in
+# test/integration/node/package-lock.json, into build/node (npm ci: exactly
+# the lock file, or a failure).  Again only when missing or changed.
+NODE_SRC=test/integration/node
+NODE_DIR=${NODE_DIR:-build/node}
+if ! cmp -s "$NODE_SRC/package-lock.json" "$NODE_DIR/package-lock.json" ||
+   [ ! -f "$NODE_DIR/node_modules/basic-ftp/package.json" ]; then
+    echo "deps: npm ci in $NODE_DIR"
+    mkdir -p "$NODE_DIR"
+    cp "$NODE_SRC/package.json" "$NODE_SRC/package-lock.json" "$NODE_DIR/"
+    (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || {
+        rm -f "$NODE_DIR/package-lock.json"
+        echo "deps: npm ci failed in $NODE_DIR" >&2
+        exit 1
+    }
 fi
 exit 0

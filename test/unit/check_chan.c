@@ -165,6 +165,7 @@ static void pair_close(struct pair *p) {
 struct ctxs {
   struct ftp_tls_ctx *server;
   struct ftp_tls_ctx *client;
+  struct ftp_tls_issuer *issuer;
   struct ftp_tls_resume *scope;
 };
 
@@ -182,13 +183,15 @@ static void ctxs_make(struct ctxs *c, int client_cert) {
   cc.cafile = fx.ca;
   cc.keyring = client_cert ? fx.client : NULL;
   ck_assert_msg(ftp_tls_ctx_new(&cc, &c->client, err, sizeof(err)) == 0, "%s", err);
-  ck_assert_int_eq(ftp_tls_resume_new(&c->scope, 3600), 0);
+  ck_assert_int_eq(ftp_tls_issuer_new(&c->issuer), 0);
+  ck_assert_int_eq(ftp_tls_resume_new(c->issuer, &c->scope, 3600), 0);
 }
 
 static void ctxs_free(struct ctxs *c) {
   ftp_tls_ctx_unref(c->server);
   ftp_tls_ctx_unref(c->client);
   ftp_tls_resume_free(c->scope);
+  ftp_tls_issuer_free(c->issuer);
 }
 
 static void hs_cb(struct ftp_chan *ch, int status) {
@@ -673,15 +676,19 @@ END_TEST
 
 static int a_has_ticket_reply(struct pair *p) { return ftp_buf_len(&p->a.got) >= 4; }
 
-/* A data connection resumes the control session when both are in the same
- * scope, and cannot when the server side is another control session's. */
-START_TEST(test_resumption_is_bound_to_its_scope) {
-  struct pair ctrl, same, other;
+/* One issuer's tickets resume in any of its scopes (which of them a data
+ * connection may resume is the record's decision: check_dataconn); another
+ * issuer's (another ftpd process) do not resume at all. */
+START_TEST(test_resumption_is_bound_to_its_issuer) {
+  struct pair ctrl, same, other, foreign;
   struct ctxs c;
-  struct ftp_tls_resume *other_scope;
+  struct ftp_tls_resume *other_scope, *foreign_scope;
+  struct ftp_tls_issuer *foreign_issuer;
 
   ctxs_make(&c, 0);
-  ck_assert_int_eq(ftp_tls_resume_new(&other_scope, 3600), 0);
+  ck_assert_int_eq(ftp_tls_resume_new(c.issuer, &other_scope, 3600), 0);
+  ck_assert_int_eq(ftp_tls_issuer_new(&foreign_issuer), 0);
+  ck_assert_int_eq(ftp_tls_resume_new(foreign_issuer, &foreign_scope, 3600), 0);
   pair_open(&ctrl);
   start_tls(&ctrl, &c, c.scope, NULL, "localhost");
   ck_assert_int_eq(ctrl.a.hs_status, 0);
@@ -699,12 +706,20 @@ START_TEST(test_resumption_is_bound_to_its_scope) {
   pair_open(&other);
   start_tls(&other, &c, other_scope, ftp_chan_session(ctrl.a.ch), "localhost");
   ck_assert_int_eq(other.b.hs_status, 0);
-  ck_assert(!gnutls_session_is_resumed(ftp_chan_session(other.b.ch)));
+  ck_assert(gnutls_session_is_resumed(ftp_chan_session(other.b.ch)));
 
+  pair_open(&foreign);
+  start_tls(&foreign, &c, foreign_scope, ftp_chan_session(ctrl.a.ch), "localhost");
+  ck_assert_int_eq(foreign.b.hs_status, 0);
+  ck_assert(!gnutls_session_is_resumed(ftp_chan_session(foreign.b.ch)));
+
+  pair_close(&foreign);
   pair_close(&other);
   pair_close(&same);
   pair_close(&ctrl);
   ftp_tls_resume_free(other_scope);
+  ftp_tls_resume_free(foreign_scope);
+  ftp_tls_issuer_free(foreign_issuer);
   ctxs_free(&c);
 }
 END_TEST
@@ -752,7 +767,7 @@ static Suite *chan_suite(void) {
   tcase_add_test(tls, test_backpressure_and_drain);
   tcase_add_test(tls, test_alpn_without_ftp_refused);
   tcase_add_test(tls, test_wrong_host_name_refused);
-  tcase_add_test(tls, test_resumption_is_bound_to_its_scope);
+  tcase_add_test(tls, test_resumption_is_bound_to_its_issuer);
   tcase_add_test(tls, test_client_certificate_seen_by_server);
   suite_add_tcase(s, tls);
   return s;

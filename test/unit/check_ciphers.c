@@ -183,7 +183,7 @@ START_TEST(test_default_priority) {
   static const char want[] =
       "NONE:+VERS-TLS1.3:+VERS-TLS1.2:+AES-128-GCM:+AES-256-GCM"
       ":+CHACHA20-POLY1305:+AEAD:+ECDHE-ECDSA:+ECDHE-RSA"
-      ":+SIGN-ALL:+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SERVER_PRECEDENCE";
+      ":+SIGN-ALL:+GROUP-X25519:+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SERVER_PRECEDENCE";
   struct seen s = {0};
   gnutls_priority_t prio;
   const unsigned *protos;
@@ -243,10 +243,37 @@ START_TEST(test_order_and_duplicates) {
   static const char want[] =
       "NONE:+VERS-TLS1.3:+VERS-TLS1.2:+CHACHA20-POLY1305:+AES-256-GCM:+AES-128-CBC"
       ":+AEAD:+SHA1:+ECDHE-RSA:+ECDHE-ECDSA"
-      ":+SIGN-ALL:+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SERVER_PRECEDENCE";
+      ":+SIGN-ALL:+GROUP-X25519:+GROUP-ALL:+COMP-NULL:+CTYPE-X509:%SERVER_PRECEDENCE";
 
   ck_assert_str_eq(priority(names, NELEM(names)), want);
   gnutls_priority_deinit(accepted(want));
+}
+END_TEST
+
+/* The groups GnuTLS takes from the priority string, in order: X25519 first
+ * (the key share OpenSSL, Go and Node clients send: no HelloRetryRequest
+ * under %SERVER_PRECEDENCE), then the rest of GROUP-ALL, nothing twice. */
+START_TEST(test_group_order) {
+  static const gnutls_group_t want[] = {
+      GNUTLS_GROUP_X25519, GNUTLS_GROUP_SECP256R1, GNUTLS_GROUP_SECP384R1,
+      GNUTLS_GROUP_SECP521R1, GNUTLS_GROUP_X448};
+  static const char *const one[] = {"TLS_AES_256_GCM_SHA384"};
+  gnutls_priority_t prio;
+  const unsigned *groups;
+  int n, i, j, round;
+
+  for (round = 0; round < 2; round++) {
+    prio = accepted(round == 0 ? priority(NULL, 0) : priority(one, 1));
+    n = gnutls_priority_group_list(prio, &groups);
+    ck_assert_int_ge(n, (int)NELEM(want));
+    for (i = 0; i < (int)NELEM(want); i++)
+      ck_assert_msg(groups[i] == (unsigned)want[i], "group %d is %s, not %s", i,
+                    gnutls_group_get_name(groups[i]), gnutls_group_get_name(want[i]));
+    for (i = 0; i < n; i++)
+      for (j = i + 1; j < n; j++)
+        ck_assert_uint_ne(groups[i], groups[j]);
+    gnutls_priority_deinit(prio);
+  }
 }
 END_TEST
 
@@ -325,6 +352,7 @@ static Suite *ciphers_suite(void) {
   tcase_add_test(tc, test_default_priority);
   tcase_add_test(tc, test_each_name);
   tcase_add_test(tc, test_order_and_duplicates);
+  tcase_add_test(tc, test_group_order);
   tcase_add_test(tc, test_refused_and_unknown);
   tcase_add_test(tc, test_random_lists);
   tcase_set_timeout(tc, 60);

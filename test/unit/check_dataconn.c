@@ -1,8 +1,10 @@
 /*
  * check_dataconn.c: data connections over real loopback TCP, in clear and
  * under real TLS: files both ways (sendfile in clear, encrypted blocks under
- * TLS), REST offsets, TYPE A, the resumption requirement, a stranger on the
- * passive port, abort, and an upload cut without close_notify.
+ * TLS), REST offsets, TYPE A, the resumption requirement and whose sessions
+ * it accepts (TLS 1.2 and 1.3, a real control connection issuing them), a
+ * stranger on the passive port, abort, and an upload cut without
+ * close_notify.
  *
  * The "server" end listens (passive mode) and the "client" end connects;
  * each test runs on a fresh loop and requires uv_loop_close() to succeed.
@@ -55,9 +57,17 @@ struct rig {
   uv_timer_t watchdog;
   int expired;
   struct ftp_tls_ctx *sctx, *cctx;
-  struct ftp_tls_resume *scope;
+  struct ftp_tls_issuer *issuer;
+  struct ftp_tls_resume *scope;   /* the data connections' control session */
   struct side srv, cli;
+  int srv_may_wait;               /* connect_pair: the server may wait on a login */
+  unsigned srv_timeout_ms;        /* connect_pair: the server side's (10 s) */
 };
+
+/* The loop of the running test: a callback that may satisfy run_until's
+ * condition stops the iteration, so that uv_run never waits in poll after
+ * the last event (a data connection settled from outside the loop). */
+static uv_loop_t *cur_loop;
 
 static void watchdog_cb(uv_timer_t *t) {
   struct rig *g = t->data;
@@ -73,48 +83,72 @@ static void run_until(struct rig *g, int (*cond)(struct rig *)) {
   ck_assert_msg(!g->expired, "timed out");
 }
 
-static void rig_open(struct rig *g) {
+/* tls12: the server offers TLS 1.2 only. */
+static void rig_open_version(struct rig *g, int tls12) {
+  static const char *const v12[] = {"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"};
   struct ftp_tls_config sc = {0}, cc = {0};
+  struct sockaddr_storage peer;
   char err[256];
 
   memset(g, 0, sizeof(*g));
   ck_assert_int_eq(uv_loop_init(&g->loop), 0);
+  cur_loop = &g->loop;
   uv_timer_init(&g->loop, &g->watchdog);
   g->watchdog.data = g;
   sc.server = 1;
   sc.keyring = fx.server;
   sc.session_lifetime = 3600;
+  if (tls12) {
+    sc.ciphers = v12;
+    sc.nciphers = 1;
+  }
   ck_assert_msg(ftp_tls_ctx_new(&sc, &g->sctx, err, sizeof(err)) == 0, "%s", err);
   cc.cafile = fx.ca;
   ck_assert_msg(ftp_tls_ctx_new(&cc, &g->cctx, err, sizeof(err)) == 0, "%s", err);
-  ck_assert_int_eq(ftp_tls_resume_new(&g->scope, 3600), 0);
+  ck_assert_int_eq(ftp_tls_issuer_new(&g->issuer), 0);
+  ck_assert_int_eq(ftp_tls_resume_new(g->issuer, &g->scope, 3600), 0);
+  ck_assert_int_eq(ftp_addr_from_string("127.0.0.1", 40000, &peer), 0);
+  ck_assert_int_eq(ftp_tls_resume_set_principal(g->scope, "alice", 0, &peer), 0);
   g->srv.ready = g->srv.done = g->cli.ready = g->cli.done = 1;
   ftp_buf_init(&g->srv.got, 64 << 20);
   ftp_buf_init(&g->cli.got, 64 << 20);
 }
 
+static void rig_open(struct rig *g) { rig_open_version(g, 0); }
+
 static void rig_close(struct rig *g) {
   ftp_dataconn_free(g->srv.dc);
   ftp_dataconn_free(g->cli.dc);
   uv_close((uv_handle_t *)&g->watchdog, NULL);
-  uv_run(&g->loop, UV_RUN_DEFAULT); /* lingering connections end by themselves */
+  /* Lingering connections end by themselves (a uv_stop from a callback
+   * ends one run early: run again until nothing is left). */
+  while (uv_run(&g->loop, UV_RUN_DEFAULT) != 0)
+    ;
   ck_assert_int_eq(uv_loop_close(&g->loop), 0);
   ftp_tls_ctx_unref(g->sctx);
   ftp_tls_ctx_unref(g->cctx);
   ftp_tls_resume_free(g->scope);
+  ftp_tls_issuer_free(g->issuer);
   ftp_buf_free(&g->srv.got);
   ftp_buf_free(&g->cli.got);
 }
 
 static struct side *side_of(struct ftp_dataconn *dc) { return ftp_dataconn_data(dc); }
-static void ready_cb(struct ftp_dataconn *dc, int st) { side_of(dc)->ready = st; }
-static void done_cb(struct ftp_dataconn *dc, int st) { side_of(dc)->done = st; }
+static void ready_cb(struct ftp_dataconn *dc, int st) {
+  side_of(dc)->ready = st;
+  uv_stop(cur_loop);
+}
+static void done_cb(struct ftp_dataconn *dc, int st) {
+  side_of(dc)->done = st;
+  uv_stop(cur_loop);
+}
 
 static int sink_cb(struct ftp_dataconn *dc, const void *p, size_t n) {
   return ftp_buf_put(&side_of(dc)->got, p, n);
 }
 
 static int both_ready(struct rig *g) { return g->srv.ready != 1 && g->cli.ready != 1; }
+static int cli_ready(struct rig *g) { return g->cli.ready != 1; }
 static int both_done(struct rig *g) { return g->srv.done != 1 && g->cli.done != 1; }
 static int srv_ready(struct rig *g) { return g->srv.ready != 1; }
 
@@ -128,6 +162,8 @@ static void connect_pair(struct rig *g, int tls, gnutls_session_t ctrl,
 
   so.loop = co.loop = &g->loop;
   so.timeout_ms = co.timeout_ms = 10000;
+  if (g->srv_timeout_ms != 0)
+    so.timeout_ms = g->srv_timeout_ms;
   so.tls = co.tls = tls;
   so.tls_ctx = g->sctx;
   so.tls_server = 1;
@@ -146,7 +182,7 @@ static void connect_pair(struct rig *g, int tls, gnutls_session_t ctrl,
   ftp_dataconn_set_data(g->cli.dc, &g->cli);
   ftp_dataconn_when_ready(g->srv.dc, ready_cb);
   ftp_dataconn_when_ready(g->cli.dc, ready_cb);
-  run_until(g, both_ready);
+  run_until(g, g->srv_may_wait ? cli_ready : both_ready);
 }
 
 static int make_file(const char *name, size_t size, unsigned seed, char *out) {
@@ -278,17 +314,246 @@ END_TEST
  * the control session's TLS session is refused; nothing is transferred. */
 START_TEST(test_unresumed_data_connection_refused) {
   struct rig g;
-  struct ftp_tls_resume *other;
   gnutls_session_t fake_ctrl;
 
   rig_open(&g);
-  /* A client session that never talked to this scope: nothing to resume. */
-  ck_assert_int_eq(ftp_tls_resume_new(&other, 3600), 0);
+  /* A client session that never talked to this server: nothing to resume. */
   ck_assert_int_eq(ftp_tls_client_session(g.cctx, "localhost", 1, 1, NULL, &fake_ctrl), 0);
   connect_pair(&g, 1, fake_ctrl, g.scope);
   ck_assert_int_eq(g.srv.ready, FTP_E_TLS_NOT_RESUMED);
   gnutls_deinit(fake_ctrl);
+  rig_close(&g);
+}
+END_TEST
+
+/* --- whose sessions a data connection may resume ------------------------- */
+
+/* A real control connection: a server session in a scope, a client session
+ * that reads the server's tickets (TLS 1.3 sends them after the handshake). */
+struct ctrl {
+  uv_tcp_t listener;
+  struct ftp_chan *srv, *cli;
+  int srv_hs, cli_hs, got;
+  char buf[64];
+};
+
+static void ctrl_hs_cb(struct ftp_chan *ch, int status) {
+  struct ctrl *c = ftp_chan_data(ch);
+  *(ch == c->srv ? &c->srv_hs : &c->cli_hs) = status;
+}
+
+static void ctrl_alloc(struct ftp_chan *ch, size_t s, uv_buf_t *b) {
+  struct ctrl *c = ftp_chan_data(ch);
+  (void)s;
+  *b = uv_buf_init(c->buf, sizeof(c->buf));
+}
+
+static void ctrl_read(struct ftp_chan *ch, ssize_t n, const uv_buf_t *b) {
+  struct ctrl *c = ftp_chan_data(ch);
+  (void)b;
+  if (n > 0)
+    c->got += (int)n;
+}
+
+static struct ctrl *ctrl_of;
+static int ctrl_accepted(struct rig *g) { (void)g; return ctrl_of->srv != NULL; }
+static int ctrl_handshaken(struct rig *g) {
+  (void)g;
+  return ctrl_of->srv_hs != 1 && ctrl_of->cli_hs != 1;
+}
+static int ctrl_read_reply(struct rig *g) { (void)g; return ctrl_of->got >= 4; }
+
+static void ctrl_conn_cb(uv_stream_t *l, int status) {
+  struct ftp_chan_opts o = {64 << 10, 1 << 20, 0};
+
+  ck_assert_int_eq(status, 0);
+  ck_assert_int_eq(ftp_chan_new(l->loop, &o, &ctrl_of->srv), 0);
+  ftp_chan_set_data(ctrl_of->srv, ctrl_of);
+  ck_assert_int_eq(uv_accept(l, (uv_stream_t *)ftp_chan_tcp(ctrl_of->srv)), 0);
+}
+
+static void ctrl_connect_cb(uv_connect_t *req, int status) {
+  (void)req;
+  ck_assert_int_eq(status, 0);
+}
+
+/* Open a control connection in scope res; its client session is then
+ * ftp_chan_session(c->cli), holding a ticket (1.3) or session (1.2). */
+static void ctrl_open(struct rig *g, struct ctrl *c, struct ftp_tls_resume *res) {
+  struct ftp_chan_opts o = {64 << 10, 1 << 20, 0};
+  struct sockaddr_storage sa;
+  uv_connect_t req;
+  gnutls_session_t ss, cs;
+  int len = sizeof(sa);
+
+  memset(c, 0, sizeof(*c));
+  ctrl_of = c;
+  c->srv_hs = c->cli_hs = 1;
+  ck_assert_int_eq(ftp_addr_from_string("127.0.0.1", 0, &sa), 0);
+  ck_assert_int_eq(uv_tcp_init(&g->loop, &c->listener), 0);
+  ck_assert_int_eq(uv_tcp_bind(&c->listener, (struct sockaddr *)&sa, 0), 0);
+  ck_assert_int_eq(uv_listen((uv_stream_t *)&c->listener, 1, ctrl_conn_cb), 0);
+  ck_assert_int_eq(uv_tcp_getsockname(&c->listener, (struct sockaddr *)&sa, &len), 0);
+  ck_assert_int_eq(ftp_chan_new(&g->loop, &o, &c->cli), 0);
+  ftp_chan_set_data(c->cli, c);
+  ck_assert_int_eq(uv_tcp_connect(&req, ftp_chan_tcp(c->cli), (struct sockaddr *)&sa,
+                                  ctrl_connect_cb), 0);
+  run_until(g, ctrl_accepted);
+  ck_assert_int_eq(ftp_tls_server_session(g->sctx, res, NULL, &ss), 0);
+  ck_assert_int_eq(ftp_tls_client_session(g->cctx, "localhost", 1, 1, NULL, &cs), 0);
+  ck_assert_int_eq(ftp_chan_tls_start(c->srv, ss, NULL, 0, ctrl_hs_cb), 0);
+  ck_assert_int_eq(ftp_chan_tls_start(c->cli, cs, NULL, 0, ctrl_hs_cb), 0);
+  run_until(g, ctrl_handshaken);
+  ck_assert_int_eq(c->srv_hs, 0);
+  ck_assert_int_eq(c->cli_hs, 0);
+  ftp_tls_control_secured(ftp_chan_session(c->srv));
+  /* A reply read by the client: the TLS 1.3 tickets are processed. */
+  ck_assert_int_eq(ftp_chan_read_start(c->cli, ctrl_alloc, ctrl_read), 0);
+  ck_assert_int_eq(ftp_chan_write(c->srv, "200\n", 4), 0);
+  run_until(g, ctrl_read_reply);
+}
+
+static void ctrl_close(struct ctrl *c) {
+  ftp_chan_close(c->srv, NULL);
+  ftp_chan_close(c->cli, NULL);
+  uv_close((uv_handle_t *)&c->listener, NULL);
+}
+
+/*
+ * A data connection of g->scope (alice at 127.0.0.1) resumes the session of
+ * a control connection in a scope with principal (user, addr); ended: that
+ * control session is over first.  want: the server side's ready status.
+ */
+static void binding_case(int tls12, const char *user, const char *addr, int ended,
+                         int want) {
+  struct rig g;
+  struct ctrl c;
+  struct ftp_tls_resume *other = NULL;
+  struct sockaddr_storage a;
+  int own = user == NULL;
+
+  rig_open_version(&g, tls12);
+  if (!own) {
+    ck_assert_int_eq(ftp_tls_resume_new(g.issuer, &other, 3600), 0);
+    ck_assert_int_eq(ftp_addr_from_string(addr, 50000, &a), 0);
+    if (user[0] != 0)
+      ck_assert_int_eq(ftp_tls_resume_set_principal(other, user, 0, &a), 0);
+  }
+  ctrl_open(&g, &c, own ? g.scope : other);
+  if (ended) {
+    ftp_tls_resume_free(other);
+    other = NULL;
+  }
+  connect_pair(&g, 1, ftp_chan_session(c.cli), g.scope);
+  ck_assert_int_eq(g.srv.ready, want);
+  if (want == 0) {
+    char desc[96];
+    ftp_dataconn_describe(g.srv.dc, desc, sizeof(desc));
+    ck_assert_str_eq(desc, tls12 ? "TLS1.2 AES-128-GCM, resumed" : "TLS1.3 AES-128-GCM, resumed");
+  }
+  ctrl_close(&c);
   ftp_tls_resume_free(other);
+  rig_close(&g);
+}
+
+START_TEST(test_binding_own) { binding_case(_i, NULL, NULL, 0, 0); }
+END_TEST
+START_TEST(test_binding_sibling) { binding_case(_i, "alice", "127.0.0.1", 0, 0); }
+END_TEST
+START_TEST(test_binding_other_user) {
+  binding_case(_i, "bob", "127.0.0.1", 0, FTP_E_TLS_SESSION_OTHER_USER);
+}
+END_TEST
+/*
+ * The control connection the session was issued to has not logged in yet
+ * when the data connection's handshake ends: the data connection waits,
+ * and that login decides.  how: 0 logs in as alice (accepted), 1 as bob,
+ * 2 the control session ends instead.
+ */
+static void pending_case(int tls12, int how) {
+  static const int want[] = {0, FTP_E_TLS_SESSION_OTHER_USER, FTP_E_TLS_SESSION_UNKNOWN};
+  struct rig g;
+  struct ctrl c;
+  struct ftp_tls_resume *other;
+  struct sockaddr_storage a;
+  int i;
+
+  rig_open_version(&g, tls12);
+  ck_assert_int_eq(ftp_tls_resume_new(g.issuer, &other, 3600), 0);
+  ctrl_open(&g, &c, other);
+  g.srv_may_wait = 1;
+  connect_pair(&g, 1, ftp_chan_session(c.cli), g.scope);
+  ck_assert_int_eq(g.cli.ready, 0);
+  /* However long it runs, the server side waits. */
+  for (i = 0; i < 20; i++)
+    uv_run(&g.loop, UV_RUN_NOWAIT);
+  ck_assert_int_eq(g.srv.ready, 1);
+  ck_assert_int_eq(ftp_addr_from_string("127.0.0.1", 50000, &a), 0);
+  if (how == 2) {
+    ftp_tls_resume_free(other);
+    other = NULL;
+  } else {
+    ck_assert_int_eq(ftp_tls_resume_set_principal(other, how == 0 ? "alice" : "bob", 0, &a), 0);
+  }
+  run_until(&g, srv_ready);
+  ck_assert_int_eq(g.srv.ready, want[how]);
+  ctrl_close(&c);
+  ftp_tls_resume_free(other);
+  rig_close(&g);
+}
+
+START_TEST(test_binding_pending_then_sibling) { pending_case(_i, 0); }
+END_TEST
+START_TEST(test_binding_pending_then_other_user) { pending_case(_i, 1); }
+END_TEST
+START_TEST(test_binding_pending_then_ended) { pending_case(_i, 2); }
+END_TEST
+
+/* A login that never comes: the data connection's own timeout refuses it. */
+START_TEST(test_binding_pending_times_out) {
+  struct rig g;
+  struct ctrl c;
+  struct ftp_tls_resume *other;
+
+  rig_open_version(&g, _i);
+  ck_assert_int_eq(ftp_tls_resume_new(g.issuer, &other, 3600), 0);
+  ctrl_open(&g, &c, other);
+  g.srv_may_wait = 1;
+  g.srv_timeout_ms = 3000; /* the handshake takes milliseconds, the wait all */
+  connect_pair(&g, 1, ftp_chan_session(c.cli), g.scope);
+  run_until(&g, srv_ready);
+  ck_assert_int_eq(g.srv.ready, FTP_E_TLS_SESSION_OTHER_USER);
+  ctrl_close(&c);
+  ftp_tls_resume_free(other);
+  rig_close(&g);
+}
+END_TEST
+START_TEST(test_binding_other_address) {
+  binding_case(_i, "alice", "127.0.0.2", 0, FTP_E_TLS_SESSION_OTHER_ADDRESS);
+}
+END_TEST
+START_TEST(test_binding_ended) {
+  binding_case(_i, "alice", "127.0.0.1", 1, FTP_E_TLS_SESSION_UNKNOWN);
+}
+END_TEST
+
+/* Another issuer (another ftpd process): its ticket does not even decrypt
+ * here, the handshake is a full one. */
+START_TEST(test_binding_other_issuer) {
+  struct rig g;
+  struct ctrl c;
+  struct ftp_tls_issuer *iss2;
+  struct ftp_tls_resume *res2;
+
+  rig_open_version(&g, _i);
+  ck_assert_int_eq(ftp_tls_issuer_new(&iss2), 0);
+  ck_assert_int_eq(ftp_tls_resume_new(iss2, &res2, 3600), 0);
+  ctrl_open(&g, &c, res2);
+  connect_pair(&g, 1, ftp_chan_session(c.cli), g.scope);
+  ck_assert_int_eq(g.srv.ready, FTP_E_TLS_NOT_RESUMED);
+  ctrl_close(&c);
+  ftp_tls_resume_free(res2);
+  ftp_tls_issuer_free(iss2);
   rig_close(&g);
 }
 END_TEST
@@ -391,6 +656,22 @@ static Suite *dataconn_suite(void) {
   tcase_add_test(tc, test_stranger_dropped_listener_kept);
   tcase_add_test(tc, test_abort_during_download);
   tcase_add_test(tc, test_upload_cut_without_close_notify);
+  suite_add_tcase(s, tc);
+
+  /* Loop index _i: 0 TLS 1.3, 1 TLS 1.2. */
+  tc = tcase_create("binding");
+  tcase_add_unchecked_fixture(tc, setup, teardown);
+  tcase_set_timeout(tc, 60);
+  tcase_add_loop_test(tc, test_binding_own, 0, 2);
+  tcase_add_loop_test(tc, test_binding_sibling, 0, 2);
+  tcase_add_loop_test(tc, test_binding_other_user, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_then_sibling, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_then_other_user, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_then_ended, 0, 2);
+  tcase_add_loop_test(tc, test_binding_pending_times_out, 0, 2);
+  tcase_add_loop_test(tc, test_binding_other_address, 0, 2);
+  tcase_add_loop_test(tc, test_binding_ended, 0, 2);
+  tcase_add_loop_test(tc, test_binding_other_issuer, 0, 2);
   suite_add_tcase(s, tc);
   return s;
 }

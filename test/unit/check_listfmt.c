@@ -609,7 +609,7 @@ START_TEST(test_mlsd_exact) {
   ck_assert_int_eq(ftp_listfmt_mlsd(&fs, "dir", &opts, &out), 0);
   len += (size_t)snprintf(want + len, sizeof(want) - len,
                           "type=cdir;modify=20231113221320;perm=cdeflmp;"
-                          "unix.mode=0755;unique=%s; /dir\r\n",
+                          "unix.mode=0755;unique=%s; .\r\n",
                           uniq("dir", 0));
   len += (size_t)snprintf(want + len, sizeof(want) - len,
                           "type=file;size=0;modify=20231113221320;"
@@ -671,7 +671,8 @@ START_TEST(test_mlsd_root_facts) {
   /* cdir first; the root has no parent inside the root: no d or f. */
   ck_assert_int_eq(strncmp(s, "type=cdir;modify=", 17), 0);
   ck_assert_ptr_nonnull(strstr(s, ";perm=celmp;unix.mode=0755;"));
-  ck_assert_ptr_nonnull(strstr(s, "; /\r\n"));
+  ck_assert_ptr_nonnull(strstr(s, "; .\r\n"));
+  ck_assert_ptr_null(strstr(s, "; /\r\n"));
   snprintf(want, sizeof(want), "%s;unique=%s; %s\r\n",
            mlsd_root_lines[_i].facts,
            uniq(mlsd_root_lines[_i].name, mlsd_root_lines[_i].follow),

@@ -102,14 +102,21 @@ START_TEST(test_pkcs12_keyring) {
 END_TEST
 
 START_TEST(test_resume_scopes_are_distinct) {
+  struct ftp_tls_issuer *iss = NULL;
   struct ftp_tls_resume *a = NULL, *b = NULL;
 
-  ck_assert_int_eq(ftp_tls_resume_new(&a, 60), 0);
-  ck_assert_int_eq(ftp_tls_resume_new(&b, 60), 0);
+  ck_assert_int_eq(ftp_tls_issuer_new(&iss), 0);
+  ck_assert_int_eq(ftp_tls_resume_new(iss, &a, 60), 0);
+  ck_assert_int_eq(ftp_tls_resume_new(iss, &b, 60), 0);
   ck_assert_ptr_ne(a, b);
+  ck_assert_uint_eq(ftp_tlsbind_scopes(ftp_tls_issuer_record(iss)), 2);
   ftp_tls_resume_free(a);
+  ck_assert_uint_eq(ftp_tlsbind_scopes(ftp_tls_issuer_record(iss)), 1);
+  /* The issuer may go first: the last scope takes the record with it. */
+  ftp_tls_issuer_free(iss);
   ftp_tls_resume_free(b);
   ftp_tls_resume_free(NULL);
+  ftp_tls_issuer_free(NULL);
 }
 END_TEST
 

@@ -125,9 +125,11 @@ static void start_tls(struct fake *f) {
   gnutls_session_t s;
   size_t n = ftp_cmd_reader_pending(&f->rd, &rest);
 
+  if (f->issuer == NULL)
+    ck_assert_int_eq(ftp_tls_issuer_new(&f->issuer), 0);
   if (f->scope == NULL)
-    ck_assert_int_eq(ftp_tls_resume_new(&f->scope, 3600), 0);
-  ck_assert_int_eq(ftp_tls_server_session(f->tls, f->scope, 0, &s), 0);
+    ck_assert_int_eq(ftp_tls_resume_new(f->issuer, &f->scope, 3600), 0);
+  ck_assert_int_eq(ftp_tls_server_session(f->tls, f->scope, NULL, &s), 0);
   ck_assert_int_eq(ftp_chan_tls_start(f->ch, s, rest, n, tls_done), 0);
   ftp_cmd_reader_clear(&f->rd);
 }
@@ -374,6 +376,8 @@ void fake_free(struct fake *f) {
   ftp_buf_free(&f->got);
   ftp_tls_ctx_unref(f->tls);
   ftp_tls_resume_free(f->scope);
+  ftp_tls_issuer_free(f->issuer);
   f->tls = NULL;
   f->scope = NULL;
+  f->issuer = NULL;
 }

@@ -60,6 +60,7 @@ struct fake {
   struct sockaddr_storage addr;     /* where we listen */
   struct sockaddr_storage active;   /* FA_ACTIVE target */
   struct ftp_tls_ctx *tls;
+  struct ftp_tls_issuer *issuer;
   struct ftp_tls_resume *scope;
   int data_tls;                /* PROT P was accepted */
   int pasv_zero;               /* FA_PASV advertises 0.0.0.0 */
