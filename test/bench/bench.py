@@ -144,10 +144,10 @@ def configure(args):
     env.big_size = (128 << 20) if args.quick else (1 << 30)
     env.xfer_timeout = 300
     env.small_dir, env.mirror_dir = "small", "small-mirror"
-    env.small_count = 1000
+    env.small_count = 500 if args.quick else 1000
     # lftp spends tens of milliseconds per file whatever the server (see
     # the README): a shorter mirror keeps QUICK=1 quick.
-    env.mirror_count = 100 if args.quick else 1000
+    env.mirror_count = 50 if args.quick else 1000
     env.small_names = [f"f{i:04d}.bin" for i in range(env.small_count)]
     env.mirror_names = [f"m{i:04d}.bin" for i in range(env.mirror_count)]
     env.small_timeout = 600
@@ -155,11 +155,11 @@ def configure(args):
     env.lg_stor = shm / "lg-256k.bin"
     # QUICK=1 keeps the whole run within about three minutes on a busy
     # 2-core machine: ProFTPD spends some 40 ms of CPU on each login.
-    env.session_count = 150 if args.quick else 2000
+    env.session_count = 100 if args.quick else 1000
     env.session_concurrency = 8
     env.login_concurrency = 32
-    env.idle_counts = (250, 10000) if args.quick else (1000, 10000)
-    env.burst_count = 250 if args.quick else 1000
+    env.idle_counts = (200, 10000) if args.quick else (1000, 10000)
+    env.burst_count = 200 if args.quick else 1000
     env.loadgen_timeout = 600
     env.runs = 1 if args.quick else 3
     env.members = {p: clients.ftp_member(BUILD / f"ftp-prot-{p}.data", p) for p in "PC"}
@@ -177,17 +177,21 @@ def check_tls(srv, env):
     return "?"
 
 
+def start_server(env, name):
+    srv = servers.start(name, env)
+    time.sleep(0.2)
+    srv.idle_procs = loadtest.procstat.count(srv.pid)
+    srv.per_session = None
+    srv.tls = check_tls(srv, env)
+    say(f"{srv.label} {servers.version(name)} on {srv.host}:{srv.port}, pid {srv.pid}, "
+        f"{srv.tls}, CPU from {srv.cpu.method}")
+    return srv
+
+
 def start_servers(env, names):
     started = []
     for name in names:
-        srv = servers.start(name, env)
-        started.append(srv)
-        time.sleep(0.2)
-        srv.idle_procs = loadtest.procstat.count(srv.pid)
-        srv.per_session = None
-        srv.tls = check_tls(srv, env)
-        say(f"{srv.label} {servers.version(name)} on {srv.host}:{srv.port}, pid {srv.pid}, "
-            f"{srv.tls}")
+        started.append(start_server(env, name))
     return started
 
 
@@ -210,11 +214,19 @@ def run_all(env, srvs, results, sections):
                     fn(results, srv, env)
     if "memory" not in sections:
         return
-    say(f"--- memory ({machine_line()})")
-    for n in env.idle_counts:
-        for srv in srvs:
+    # Memory, one server at a time, restarted before the idle sessions and
+    # again before the burst: each starts from a fresh server, not from one
+    # whose allocator kept what thousands of sessions left a moment ago.
+    for i, srv in enumerate(srvs):
+        say(f"--- memory: {srv.label} ({machine_line()})")
+        srv.stop()
+        srv = srvs[i] = start_server(env, srv.name)
+        for n in env.idle_counts:
             loadtest.idle(results, srv, env, n)
-    for srv in srvs:
+        per_session = srv.per_session
+        srv.stop()
+        srv = srvs[i] = start_server(env, srv.name)
+        srv.per_session = per_session
         loadtest.burst(results, srv, env)
 
 
@@ -229,7 +241,11 @@ def header(env, srvs, started, load_before):
              "servers: " + ", ".join(f"{s.label} {servers.version(s.name)} ({s.tls})"
                                      for s in srvs),
              "clients: curl, lftp, ftp (this tree); TLS 1.3 AES-128-GCM, ECDSA P-256 "
-             "certificate; MB = 10^6 bytes", ""]
+             "certificate; MB = 10^6 bytes",
+             "server CPU: " + ", ".join(sorted({
+                 "every process of the server (cgroup v2 cpu.stat)" if s.cpu.method == "cgroup"
+                 else "the live process tree and what it reaped (/proc)" for s in srvs})),
+             ""]
     return lines
 
 

@@ -111,11 +111,11 @@ def sessions(results, srv, env):
     LIST, QUIT, `session_concurrency` at a time."""
     n = env.session_count
     procstat.settle(srv.pid, srv.idle_procs)
-    cpu0 = procstat.cpu_seconds(srv.pid)
+    cpu0 = srv.cpu.seconds()
     lg = Loadgen(argv(env, srv, "sessions", n, env.session_concurrency))
     done = lg.finish(env.loadgen_timeout + 30)
     procstat.settle(srv.pid, srv.idle_procs)
-    cpu = procstat.cpu_seconds(srv.pid) - cpu0
+    cpu = srv.cpu.seconds() - cpu0
     rate = n / float(done["seconds"])
     results.figures["sessions-rate"].add(srv.name, rate)
     results.figures["sessions-cpu"].add(srv.name, cpu * 1000 / n)

@@ -55,10 +55,10 @@ def declare(results, env):
 def _cpu_around(srv, fn):
     """(result of fn(), server CPU seconds it cost)."""
     procstat.settle(srv.pid, srv.idle_procs)
-    before = procstat.cpu_seconds(srv.pid)
+    before = srv.cpu.seconds()
     res = fn()
     procstat.settle(srv.pid, srv.idle_procs)
-    return res, procstat.cpu_seconds(srv.pid) - before
+    return res, srv.cpu.seconds() - before
 
 
 def transfer(results, srv, env, client, op, prot):

@@ -1,13 +1,15 @@
-"""procstat: CPU time and memory of a server's process tree, from /proc.
+"""procstat: CPU time and memory of a server's process tree.
 
 A server that forks per session (vsftpd, ProFTPD, Pure-FTPd) spreads its
-work over many processes, some of which have already exited.  The CPU time
-of a tree is the sum, over its live processes, of utime + stime (the
-process's own threads) + cutime + cstime (its children that exited and were
-waited for, with their own reaped descendants): every process is counted
-once, whether it is alive or was reaped by a live ancestor.  A process that
-has exited but not been reaped yet is a zombie still listed under its
-parent, with its times: settle() waits until none is left.
+work over many processes, most of which have exited by the time anyone
+looks.  CpuMeter puts the server in a cgroup (v2) of its own as soon as it
+has started, before any session: the kernel then adds up the CPU time of
+every process of the server, exited ones included, in cpu.stat.  Where no
+cgroup can be made, it falls back to /proc: the sum over the live tree of
+utime + stime + cutime + cstime, which counts a process that exited only if
+an ancestor in the tree waited for it (vsftpd's session helper exits
+without waiting for its worker, so that worker's CPU is lost; the report
+then says so).
 
 Memory: the sum of Pss (proportional set size, shared pages divided among
 their sharers) and of Rss over the tree, from /proc/PID/smaps_rollup.  For a
@@ -56,8 +58,76 @@ def tree(root):
 
 
 def cpu_seconds(root):
-    """CPU seconds used so far by the tree of `root` (see the module doc)."""
+    """CPU seconds used so far by the live tree of `root`, with what its
+    members reaped (see the module doc)."""
     return sum(t for _, t in tree(root).values()) / CLK_TCK
+
+
+def _cgroup2_base():
+    """The directory of our own cgroup in the cgroup v2 hierarchy, or
+    None."""
+    mount = None
+    for line in open("/proc/mounts"):
+        f = line.split()
+        if f[2] == "cgroup2":
+            mount = f[1]
+    if mount is None:
+        return None
+    for line in open("/proc/self/cgroup"):
+        if line.startswith("0::"):
+            return Path(mount + line[3:].strip().rstrip("/"))
+    return None
+
+
+class CpuMeter:
+    """CPU seconds of a server, every process it ever forked included.
+
+    method: "cgroup" (cpu.stat of a cgroup v2 holding the server) or
+    "proc" (the /proc fallback).  close() removes the cgroup once the
+    server has stopped."""
+
+    def __init__(self, pid, name):
+        self.pid = pid
+        self.dir = None
+        self.method = "proc"
+        base = _cgroup2_base()
+        if base is None:
+            return
+        d = base / f"ftpd-bench-{os.getpid()}-{name}-{pid}"
+        try:
+            d.mkdir()
+            (d / "cgroup.procs").write_text(f"{pid}\n")
+            (d / "cpu.stat").read_text()
+        except OSError:
+            self.close(d)
+            return
+        self.dir = d
+        self.method = "cgroup"
+
+    def seconds(self):
+        if self.dir is None:
+            return cpu_seconds(self.pid)
+        for line in (self.dir / "cpu.stat").read_text().splitlines():
+            if line.startswith("usage_usec "):
+                return int(line.split()[1]) / 1e6
+        raise AssertionError(f"{self.dir}/cpu.stat has no usage_usec")
+
+    def close(self, d=None):
+        d = d or self.dir
+        if d is None:
+            return
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                d.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+        self.dir = None
 
 
 def count(root):

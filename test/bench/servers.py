@@ -29,6 +29,7 @@ import subprocess
 from pathlib import Path
 
 import ftptest
+import procstat
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -74,6 +75,9 @@ class Server:
         self.password = password
         self.proc = proc
         self.xferlog = xferlog
+        # The cgroup goes on before any session exists: every process the
+        # server forks is counted.
+        self.cpu = procstat.CpuMeter(proc.pid, name)
 
     @property
     def pid(self):
@@ -87,6 +91,7 @@ class Server:
 
     def stop(self):
         self.proc.stop()
+        self.cpu.close()
 
     def __repr__(self):
         return f"<{self.label} {self.host}:{self.port} pid {self.pid}>"
