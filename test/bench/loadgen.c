@@ -46,20 +46,20 @@ void lg__run_error(struct lg_run *run, unsigned id, const char *fmt, ...) {
 
 /* --- the scheduler ---------------------------------------------------------- */
 
-static int filling, refill;
-
 /* Start sessions while the mode's limit allows: in sessions mode at most
- * `concurrency` running; otherwise at most `concurrency` logging in. */
+ * `concurrency` running; otherwise at most `concurrency` logging in.  A
+ * session that fails inside lg_sess_start calls back in here: the flags
+ * turn that into one more pass of the loop instead of a recursion. */
 static void fill(struct lg_run *run) {
   unsigned busy;
 
-  if (filling) {
-    refill = 1;
+  if (run->filling) {
+    run->refill = 1;
     return;
   }
-  filling = 1;
+  run->filling = 1;
   do {
-    refill = 0;
+    run->refill = 0;
     for (;;) {
       busy = run->cfg.mode == LG_MODE_SESSIONS ? run->active : run->logging_in;
       if (run->stopping || run->started >= run->cfg.count ||
@@ -75,8 +75,8 @@ static void fill(struct lg_run *run) {
         lg__run_session_done(run, NULL, 0, 0);
       }
     }
-  } while (refill);
-  filling = 0;
+  } while (run->refill);
+  run->filling = 0;
 }
 
 static void stop_watching(struct lg_run *run) {

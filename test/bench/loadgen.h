@@ -88,6 +88,8 @@ struct lg_run {
                                 * session, and those that did not */
   unsigned data_full;
   int released;                /* held sessions were let go */
+  int filling;                 /* fill() is running; refill: run it again */
+  int refill;
   int stopping;                /* the deadline passed */
   uint64_t t0;                 /* uv_hrtime at the first connect, or at the
                                 * start of the transfers (xfer mode) */
