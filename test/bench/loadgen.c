@@ -101,7 +101,7 @@ static void release_held(struct lg_run *run) {
 /* Every session has logged in (or failed): announce it, and in xfer mode
  * start every transfer at once. */
 static void check_all_logged_in(struct lg_run *run) {
-  if (run->cfg.mode == LG_MODE_SESSIONS || run->released ||
+  if (run->cfg.mode == LG_MODE_SESSIONS || run->released || run->stopping ||
       run->started < run->cfg.count || run->logging_in > 0)
     return;
   printf("ready sessions=%u failed=%u seconds=%.3f\n", run->logged_in,
