@@ -141,7 +141,7 @@ def configure(args):
     env.outdir = shm / "out"
     env.big_name = "big.bin"
     env.updir = "up"
-    env.big_size = (128 << 20) if args.quick else (1 << 30)
+    env.big_size = (64 << 20) if args.quick else (1 << 30)
     env.xfer_timeout = 300
     env.small_dir, env.mirror_dir = "small", "small-mirror"
     env.small_count = 500 if args.quick else 1000
@@ -153,13 +153,14 @@ def configure(args):
     env.small_timeout = 600
     env.lg_retr_name = "lg-1m.bin"
     env.lg_stor = shm / "lg-256k.bin"
-    # QUICK=1 keeps the whole run within about three minutes on a busy
-    # 2-core machine: ProFTPD spends some 40 ms of CPU on each login.
-    env.session_count = 100 if args.quick else 1000
+    # QUICK=1 keeps the whole run within about three minutes on a 2-core
+    # machine: ProFTPD spends some 40 ms of CPU on each login, and ftpd's
+    # large idle count alone takes half a minute at 10,000 on a busy machine.
+    env.session_count = 60 if args.quick else 1000
     env.session_concurrency = 8
     env.login_concurrency = 32
-    env.idle_counts = (200, 10000) if args.quick else (1000, 10000)
-    env.burst_count = 200 if args.quick else 1000
+    env.idle_counts = (100, 2000) if args.quick else (1000, 10000)
+    env.burst_count = 100 if args.quick else 1000
     env.loadgen_timeout = 600
     env.runs = 1 if args.quick else 3
     env.members = {p: clients.ftp_member(BUILD / f"ftp-prot-{p}.data", p) for p in "PC"}

@@ -10,6 +10,7 @@ import filecmp
 import shutil
 import subprocess
 import sys
+import time
 
 import clients
 import procstat
@@ -19,8 +20,12 @@ GIB = 1 << 30
 OPS = (("RETR", "P"), ("STOR", "P"), ("RETR", "C"), ("STOR", "C"))
 
 
+_T0 = time.monotonic()
+
+
 def say(msg):
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
+    """A progress line on stderr, with the seconds since the start."""
+    print(f"bench: [{time.monotonic() - _T0:5.0f}s] {msg}", file=sys.stderr, flush=True)
 
 
 def same_file(a, b):
