@@ -18,6 +18,10 @@
 #                             never over a file of the administrator's
 #   make uninstall            remove what install added, keep what the
 #                             administrator changed or added
+#   make bench                ftpd beside vsftpd, ProFTPD and Pure-FTPd: one
+#                             table of ratios (QUICK=1: a short run); never
+#                             part of make check, which only builds its
+#                             load generator
 #
 # Nothing here depends on what was installed by hand: `make deps` is the one
 # place that knows which Debian packages the build and the tests need.
@@ -82,9 +86,12 @@ FTPCERT_LIB := $(O)/server/ftpcert/libftpcert.a
 UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(O)/%.o)
 UNIT_HELPER_LIB := $(O)/test/unit/libunithelpers.a
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
+LOADGEN_SRC := $(wildcard test/bench/*.c)
+LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(O)/%.o)
+LOADGEN := $(O)/test/bench/loadgen
 
 .PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop clean install uninstall FORCE
+	interop bench clean install uninstall FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP) $(FTPCERT)
@@ -140,6 +147,11 @@ $(UNIT_HELPER_LIB): $(UNIT_HELPER_OBJ)
 $(O)/test/unit/check_%: $(O)/test/unit/check_%.o $(UNIT_HELPER_LIB) $(SERVER_LIB) $(CLIENT_LIB) $(FTPCERT_LIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) $(WRAP_$*) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+# The bench's load generator: built (so it cannot rot) by check-unit, run
+# only by make bench.
+$(LOADGEN): $(LOADGEN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 WRAP_buf := -Wl,--wrap=malloc -Wl,--wrap=realloc
 WRAP_conf := -Wl,--wrap=malloc -Wl,--wrap=realloc
 
@@ -150,7 +162,7 @@ deps:
 export FTP_SRCDIR := $(CURDIR)
 
 # Every suite runs even when one fails, so one run shows every failure.
-check-unit: all $(UNIT_BIN)
+check-unit: all $(UNIT_BIN) $(LOADGEN)
 	@fail=0; for t in $(UNIT_BIN); do \
 	  CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-20} $$t || fail=1; \
 	done; test $$fail = 0
@@ -181,6 +193,10 @@ lint:
 
 fuzz:
 	@$(MAKE) -f test/fuzz/Makefile
+
+# QUICK=1: smaller files and counts, one run instead of medians of three.
+bench: deps all $(LOADGEN)
+	@python3 test/bench/bench.py --loadgen $(LOADGEN) $(if $(filter 1,$(QUICK)),--quick)
 
 clean:
 	rm -rf build $(LIB) $(FTPD) $(FTP) $(FTPCERT)
