@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <linux/securebits.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -241,44 +240,30 @@ static int thread_count(void) {
   return n;
 }
 
-/* noroot: a program run as uid 0 gets no capability from it (a PAM module
- * that runs a helper); no ambient raise.  Setting them needs CAP_SETPCAP,
- * which the systemd unit does not grant: it sets them itself
- * (SecureBits=). */
-static void set_securebits(void) {
-  int want = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
-             SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
-  int cur = prctl(PR_GET_SECUREBITS);
-
-  if (cur >= 0 && (cur & want) == want)
-    return;
-  if (cur < 0 || prctl(PR_SET_SECUREBITS, cur | want) != 0)
-    log_warn("securebits noroot, noroot-locked not set (%s): a program a PAM "
-             "module runs would get the capabilities of uid 0 left in the "
-             "bounding set", strerror(errno));
-}
-
-/* Drop every capability but KEPT_CAPS from the bounding set; those already
- * gone (the systemd unit's CapabilityBoundingSet) need no CAP_SETPCAP. */
-static int drop_bounding(void) {
-  int cap, in;
+/* Drop every capability but KEPT_CAPS from the bounding set, where
+ * CAP_SETPCAP allows (started by hand as root).  Under the systemd unit it
+ * does not, and what the unit grants for start-up (CAP_DAC_READ_SEARCH)
+ * stays in the bounding set: out of the permitted set (set_caps), and out
+ * of reach of any program run later: under no_new_privs, execve never
+ * grants more than the permitted set. */
+static void drop_bounding(void) {
+  int cap, in, kept = 0;
 
   for (cap = 0; cap < 64; cap++) {
     if ((in = prctl(PR_CAPBSET_READ, cap)) < 0)
       break; /* EINVAL: past the kernel's last capability */
     if (in == 0 || (cap < 32 && (KEPT_CAPS & (1u << cap)) != 0))
       continue;
-    if (prctl(PR_CAPBSET_DROP, cap) != 0) {
-      log_err("dropping capability %d from the bounding set: %s", cap, strerror(errno));
-      return uv_translate_sys_error(errno);
-    }
+    if (prctl(PR_CAPBSET_DROP, cap) != 0)
+      kept++;
   }
-  return 0;
+  if (kept > 0)
+    log_info("%d capabilities stay in the bounding set (no CAP_SETPCAP to drop "
+             "them), none in the permitted set", kept);
 }
 
 /* Permitted and effective: KEPT_CAPS; inheritable: none.  No capset call
- * when that is already so: the shipped unit's system call filter does not
- * allow capset, and grants exactly these. */
+ * when that is already so. */
 static int set_caps(void) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
@@ -322,14 +307,13 @@ int ftpd_creds_process_setup(uid_t base_uid_, gid_t base_gid_) {
     log_err("setgroups: %s", strerror(errno));
     return uv_translate_sys_error(errno);
   }
-  /* Nothing ftpd runs may gain privileges through a set-user-ID file. */
+  /* Nothing a PAM module runs may gain privileges: no set-user-ID file,
+   * no file capability, and uid 0 gets no more than this process keeps. */
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     log_err("no_new_privs: %s", strerror(errno));
     return uv_translate_sys_error(errno);
   }
-  set_securebits();
-  if ((r = drop_bounding()) != 0)
-    return r;
+  drop_bounding();
   (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   if ((r = set_caps()) != 0)
     return r;

@@ -30,8 +30,9 @@
  * restores them itself before it reports a failure.
  *
  * Threading: a struct ftpd_creds is immutable once made.  Its reference
- * count belongs to the loop thread (ref and unref there only); a worker
- * reads the struct while a job holds a reference for it.
+ * count belongs to the loop thread (ref and unref there only, once the
+ * struct is shared; the worker that made one may drop it before); a
+ * worker reads the struct while a job holds a reference for it.
  */
 #ifndef FTPD_CREDS_H
 #define FTPD_CREDS_H
@@ -91,7 +92,8 @@ int ftpd_creds_set_base(uid_t uid, gid_t gid);
  * the PAM calls of a job.
  * Each is undone by ftpd_creds_leave() before the job ends.
  * RETURNS: 0; or the error of the call that failed (UV_EPERM without
- * CAP_SETUID/CAP_SETGID), the thread being back at the base credentials.
+ * CAP_SETUID/CAP_SETGID), the thread being back at the base credentials
+ * (or unchanged, when the first call failed).
  */
 int ftpd_creds_enter(const struct ftpd_creds *c);
 int ftpd_creds_enter_root(void);
@@ -106,11 +108,11 @@ void ftpd_creds_leave(void);
 /*
  * ftpd_creds_process_setup: switch the process to per-user identities, as
  * described above: verify that it runs as root and has one thread, drop
- * the supplementary groups, set no_new_privs and (where it may) the
- * securebits noroot and noroot-locked, drop every capability but
- * CAP_SETUID and CAP_SETGID from the bounding, permitted, effective,
- * inheritable and ambient sets (no capset call when they already are so,
- * as under the shipped systemd unit), then rest at base_uid, base_gid.
+ * the supplementary groups, set no_new_privs, drop every capability but
+ * CAP_SETUID and CAP_SETGID from the permitted, effective, inheritable and
+ * ambient sets, and from the bounding set where CAP_SETPCAP allows (by
+ * hand as root; the systemd unit's bounding set is set by systemd), then
+ * rest at base_uid, base_gid.
  * Call it once, before the first thread starts (libuv's pool starts at
  * the first job).
  * RETURNS: 0, or an error after logging what failed (UV_EPERM: not root).

@@ -113,7 +113,7 @@ static int start(const char *service, const char *confdir, const char *user,
   return pam_set_item(p->h, PAM_FAIL_DELAY, (const void *)no_delay);
 }
 
-/* The ftpd error for a PAM status of authentication or account checks. */
+/* The ftpd error for a PAM status of authentication. */
 static int map_status(int s) {
   switch (s) {
   case PAM_SUCCESS:
@@ -123,9 +123,6 @@ static int map_status(int s) {
   case PAM_MAXTRIES:
   case PAM_CRED_INSUFFICIENT:
     return FTP_E_LOGIN;
-  case PAM_ACCT_EXPIRED:
-  case PAM_NEW_AUTHTOK_REQD:
-  case PAM_AUTHTOK_EXPIRED:
   case PAM_PERM_DENIED:
     return FTP_E_REFUSED;
   case PAM_BUF_ERR:
@@ -140,7 +137,7 @@ int ftpd_pam_login(const char *service, const char *confdir, const char *user,
                    struct ftpd_pam **out, char *why, size_t n) {
   struct ftpd_pam *p;
   const void *item = NULL;
-  int s, r;
+  int s, r, acct_failed = 0;
 
   *out = NULL;
   if (n > 0)
@@ -149,14 +146,19 @@ int ftpd_pam_login(const char *service, const char *confdir, const char *user,
     return FTP_E_NOMEM;
   p->password = password;
   if ((s = start(service, confdir, user, rhost, p)) == PAM_SUCCESS &&
-      (s = pam_authenticate(p->h, PAM_DISALLOW_NULL_AUTHTOK)) == PAM_SUCCESS)
+      (s = pam_authenticate(p->h, PAM_DISALLOW_NULL_AUTHTOK)) == PAM_SUCCESS) {
     s = pam_acct_mgmt(p->h, PAM_DISALLOW_NULL_AUTHTOK);
+    /* Whatever code the account stack ends with (Debian's common-account
+     * turns pam_unix's PAM_ACCT_EXPIRED into pam_deny's PAM_AUTH_ERR),
+     * the password was right: the account is refused. */
+    acct_failed = s != PAM_SUCCESS && s != PAM_BUF_ERR;
+  }
   p->password = NULL;
   p->last = s;
   if (s == PAM_SUCCESS && (s = pam_get_item(p->h, PAM_USER, &item)) == PAM_SUCCESS &&
       (item == NULL || strlen(item) >= sizeof(p->user)))
     s = PAM_USER_UNKNOWN;
-  if ((r = map_status(s)) != 0) {
+  if ((r = acct_failed ? FTP_E_REFUSED : map_status(s)) != 0) {
     if (p->h != NULL)
       explain(p, s, why, n);
     else
