@@ -23,7 +23,7 @@
  * and survives the reload.
  *
  * BOUNDS.  The table holds at most cap addresses (FTPD_BANS_MAX in ftpd,
- * about 200 bytes each).  A new address at the cap takes the place of the
+ * about 250 bytes each).  A new address at the cap takes the place of the
  * least recently failed address whose failures have left the window; if
  * there is none, of the least recently failed address that is not banned
  * (its count is forgotten); and only when every entry is an active ban,
