@@ -164,7 +164,8 @@ class Install(unittest.TestCase):
         service = self.path("usr/lib/systemd/system/ftpd.service").read_text()
         self.assertIn("Type=notify\n", service)
         self.assertIn("Sockets=ftpd.socket ftpd-implicit.socket\n", service)
-        self.assertIn("CapabilityBoundingSet=CAP_SETUID CAP_SETGID\n", service)
+        self.assertIn("CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_DAC_READ_SEARCH\n",
+                      service)
 
     def test_sysusers_creates_account(self):
         """The sysusers.d file makes the ftpd account (RUNAS of the

@@ -338,14 +338,20 @@ class SystemAccounts(unittest.TestCase):
 class UnitCapabilities(unittest.TestCase):
     """ftpd started with what the shipped systemd unit gives it
     (CapabilityBoundingSet, NoNewPrivileges): it keeps CAP_SETUID and
-    CAP_SETGID only, and logs a system account in."""
+    CAP_SETGID only, logs a system account in, and every system call it
+    makes, PAM's modules' included, is one the unit's SystemCallFilter
+    allows (traced with strace, as test_systemd does without PAM)."""
 
     def test_under_the_unit_capabilities(self):
         if os.geteuid() != 0:
             self.skipTest("needs root")
+        from test_systemd import syscall_groups
         unit = (ftptest.src_dir() / "server/ftpd.service").read_text()
         bset = re.search(r"^CapabilityBoundingSet=(.*)$", unit, re.M).group(1).split()
+        groups = re.search(r"^SystemCallFilter=(.*)$", unit, re.M).group(1).split()
         self.assertIn("NoNewPrivileges=yes", unit)
+        expand = syscall_groups()
+        allowed = set().union(*(expand(g) if g.startswith("@") else {g} for g in groups))
         acc = Accounts()
         self.addCleanup(acc.remove)
         home = ftptest.tmpdir("pam-unit")
@@ -354,15 +360,22 @@ class UnitCapabilities(unittest.TestCase):
         mkdir(home / "u", user, 0o700)
         service = acc.pam_file((ftptest.src_dir() / "server/ftpd.pam").read_text())
         srv = Ftpd("pam-unit", member={"PAMSERVICE": service})
-        setpriv = ftptest.require_program("setpriv")
         caps = ",".join("+" + c.lower()[4:] for c in bset)
-        cmd = [setpriv, "--bounding-set", "-all," + caps, "--inh-caps", "-all",
-               "--no-new-privs",
-               ftptest.ftpd_path(), "-f", srv.member_path]
-        proc = ftptest.ServerProc(cmd, srv.port, tmp=srv.dir, name="ftpd").start()
+        trace = srv.dir / "trace"
+        # The production build, as in test_systemd: a sanitizer's runtime
+        # makes system calls of its own.
+        ftpd = ftptest.require_program(ftptest.src_dir() / "server/ftpd")
+        cmd = [ftptest.require_program("setpriv"), "--bounding-set", "-all," + caps,
+               "--inh-caps", "-all", "--no-new-privs",
+               ftptest.require_program("strace"), "-f", "-qq", "-o", trace,
+               ftpd, "-f", srv.member_path]
+        proc = ftptest.ServerProc(cmd, srv.port, tmp=srv.dir, name="ftpd",
+                                  env={"ASAN_OPTIONS": "", "UBSAN_OPTIONS": ""}).start()
         self.addCleanup(proc.stop)
         ftptest.wait_for(lambda: "ftpd started" in proc.output(), 10, "start-up")
-        st = proc_status(proc.pid)
+        kids = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
+        self.assertEqual(len(kids), 1, kids)
+        st = proc_status(int(kids[0]))
         self.assertEqual(int(st["CapPrm"][0], 16), CAPS_KEPT, proc.output())
         self.assertEqual(int(st["CapEff"][0], 16), CAPS_KEPT)
         f = ftplib.FTP(timeout=10)
@@ -370,11 +383,21 @@ class UnitCapabilities(unittest.TestCase):
         self.addCleanup(f.close)
         f.login(user, PASSWORD)
         f.storbinary("STOR x.bin", io.BytesIO(b"abc"))
+        self.assertEqual(f.nlst(), ["x.bin"])
         f.quit()
         self.assertEqual(owner(home / "u/x.bin"), ids(user))
-        os.kill(proc.pid, signal.SIGTERM)
-        proc.popen.wait(ftptest.STOP_TIMEOUT)
+        os.kill(int(kids[0]), signal.SIGHUP)
+        ftptest.wait_for(lambda: "new configuration in effect" in proc.output(), 10, "reload")
+        os.kill(int(kids[0]), signal.SIGTERM)
+        proc.popen.wait(ftptest.STOP_TIMEOUT * 2)
         self.assertEqual(proc.stop(), 0, proc.output())
+        made = set()
+        for line in trace.read_text().splitlines():
+            m = re.match(r"\d+\s+(?:<\.\.\. )?([a-z0-9_]+)[( ]", line)
+            if m and m.group(1) not in ("exited", "killed", "resumed"):
+                made.add(m.group(1))
+        self.assertIn("setfsuid", made)
+        self.assertEqual(sorted(made - allowed), [], "system calls the unit's filter refuses")
 
 
 class ReloadNeedsRestart(unittest.TestCase):
