@@ -17,9 +17,9 @@ static int check_listed(const char *ftpusers, const char *name, char *why, size_
   int r = ftpd_ftpusers_check(ftpusers, name);
 
   if (r == FTP_E_REFUSED)
-    snprintf(why, n, "listed in %s", ftpusers);
+    snprintf(why, n, "listed in %.200s", ftpusers);
   else if (r != 0)
-    snprintf(why, n, "%s cannot be read: %s; every system account refused",
+    snprintf(why, n, "%.150s cannot be read: %s; every system account refused",
              ftpusers, ftp_strerror(r));
   return r == 0 || r == FTP_E_REFUSED ? r : UV_EIO;
 }
@@ -30,14 +30,14 @@ static int account_creds(const char *account, struct ftpd_creds **out, char *hom
   int r = ftpd_creds_of_account(account, out, home, homelen);
 
   if (r != 0) {
-    snprintf(why, n, "account %s: %s", account,
+    snprintf(why, n, "account %.100s: %s", account,
              r == UV_ENOENT ? "not in the passwd database" : ftp_strerror(r));
     return r == UV_ENOENT ? FTP_E_LOGIN : r;
   }
   if ((*out)->uid == 0) {
     /* Security: uid 0 owns every system file; ftpd never acts as root,
      * whatever PAM and the deny list say. */
-    snprintf(why, n, "%s has uid 0: root never logs in over FTP", account);
+    snprintf(why, n, "%.100s has uid 0: root never logs in over FTP", account);
     ftpd_creds_unref(*out);
     *out = NULL;
     return FTP_E_REFUSED;
@@ -98,7 +98,7 @@ static int open_root(struct ftpd_sys_login *l) {
   while (n > 1 && root[n - 1] == '/')
     n--;
   if ((r = ftpd_sys_open_root(l->creds, root, l->umask, 0, &l->fs)) != 0) {
-    snprintf(l->why, sizeof(l->why), "%s: %s", root, ftp_strerror(r));
+    snprintf(l->why, sizeof(l->why), "%.200s: %s", root, ftp_strerror(r));
     return r;
   }
   if (l->root != NULL && strncmp(l->home, root, n) == 0 && l->home[n] == '/' &&
