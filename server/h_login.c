@@ -3,7 +3,10 @@
  *
  * Security: replies never say whether a user exists; a password is checked
  * (or a dummy hash computed) on the thread pool either way, and each failure
- * costs a delay; all login state is reset on every USER.
+ * costs a delay counted from PASS, which also hides a PAM check that stops
+ * early for an unknown account; all login state is reset on every USER.
+ * A name the USERFILE does not know goes to PAM when PAMSERVICE is coded
+ * (login_sys.h); the identity a login yields (creds.h) is the session's.
  */
 #include <pwd.h>
 #include <stdio.h>
