@@ -181,6 +181,13 @@ struct ftp_conf {
   unsigned loginattempts;
   unsigned maxsessions;
   unsigned maxsessionsperip;
+  unsigned banfailures;        /* 0: no bans */
+  unsigned banwindow;
+  unsigned bantime;
+  struct ftp_conf_list banexempt; /* addresses and prefixes */
+  const char *pamservice;      /* NULL: no system accounts */
+  const char *pamroot;         /* NULL: each system account's home */
+  const char *ftpusers;
   const char *banner;
   const char *loginmsg;
   int anonymous;              /* 1: anonymous login enabled */

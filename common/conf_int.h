@@ -31,6 +31,7 @@ enum ftp__conf_type {
   FTP__CONF_T_NAME,      /* an account name; const char * */
   FTP__CONF_T_ADDR4,     /* an IPv4 literal; const char * */
   FTP__CONF_T_ADDRLIST,  /* IP literals, one or (a,b,...); ftp_conf_list */
+  FTP__CONF_T_PREFIXLIST, /* IP literals or ADDR/LEN prefixes; ftp_conf_list */
   FTP__CONF_T_PORTRANGE, /* (low,high) within min..max; ftp_conf_ports */
   FTP__CONF_T_CIPHERS,   /* repeatable, names from ciphers.h; list */
   FTP__CONF_T_EXTS,      /* repeatable, one of vals per statement; mask */

@@ -45,6 +45,9 @@
 #define KW_ADDRLIST(n, s, f, dflt, d)                                         \
   {.name = n, .sides = s, .type = FTP__CONF_T_ADDRLIST,                       \
    .off = FIELD(f, struct ftp_conf_list), .def_list = dflt, .desc = d}
+#define KW_PREFIXLIST(n, s, f, d)                                             \
+  {.name = n, .sides = s, .type = FTP__CONF_T_PREFIXLIST,                     \
+   .off = FIELD(f, struct ftp_conf_list), .desc = d}
 #define KW_PORTS(n, s, f, lo, hi, d)                                          \
   {.name = n, .sides = s, .type = FTP__CONF_T_PORTRANGE,                      \
    .off = FIELD(f, struct ftp_conf_ports), .min = lo, .max = hi, .desc = d}
@@ -351,6 +354,21 @@ const struct ftp__conf_kw ftp__conf_table[] = {
          "most concurrent sessions (ours)"),
   KW_INT("MAXSESSIONSPERIP", S, maxsessionsperip, 1, 1000000, 0, NULL, 50, 50,
          "most concurrent sessions from one client address (ours)"),
+  KW_INT("BANFAILURES", S, banfailures, 1, 20, S, NULL, 5, 5,
+         "failed logins from one address that ban it (0: no bans) (ours)"),
+  KW_INT("BANWINDOW", S, banwindow, 1, 86400, 0, "seconds", 600, 600,
+         "the time in which BANFAILURES failures ban an address (ours)"),
+  KW_INT("BANTIME", S, bantime, 1, 604800, 0, "seconds", 900, 900,
+         "how long a banned address is refused (ours)"),
+  KW_PREFIXLIST("BANEXEMPT", S, banexempt,
+                "addresses and prefixes never banned (ours)"),
+  KW_STR("PAMSERVICE", S, FTP__CONF_T_NAME, pamservice, NULL,
+         "PAM service that logs the machine's own accounts in (ours; z/OS "
+         "uses SAF)"),
+  KW_STR("PAMROOT", S, FTP__CONF_T_PATH, pamroot, NULL,
+         "one root for every system account instead of its home (ours)"),
+  KW_STR("FTPUSERS", S, FTP__CONF_T_PATH, ftpusers, "/etc/ftpusers",
+         "system accounts that may not log in, one a line (ours)"),
   KW_STR("BANNER", S, FTP__CONF_T_PATH, banner, NULL,
          "file shown as 220 lines when a client connects"),
   KW_STR("LOGINMSG", S, FTP__CONF_T_PATH, loginmsg, NULL,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "ciphers.h"
 #include "err.h"
 #include "ftp_limits.h"
@@ -384,6 +385,13 @@ static int valid_addr(struct ftp__conf_slice s, int af) {
   return inet_pton(af, tmp, bin) == 1;
 }
 
+/* ADDR or ADDR/LEN (BANEXEMPT). */
+static int valid_prefix(struct ftp__conf_slice s) {
+  struct ftp_addr_prefix pfx;
+
+  return ftp_addr_parse_prefix(s.p, s.n, &pfx) == 0;
+}
+
 static int parse_string(struct ftp__conf_ctx *p, const struct ftp__conf_kw *kw,
                         struct ftp__conf_slice op, struct ftp_conf *dst) {
   struct ftp__conf_slice t;
@@ -456,6 +464,14 @@ static void expect_addrlist(const struct ftp__conf_kw *kw,
       m, "expected an IPv4 or IPv6 address, or a list (addr,addr,...)");
 }
 
+static void expect_prefixlist(const struct ftp__conf_kw *kw,
+                              enum ftp_conf_side side, struct ftp__conf_msg *m) {
+  (void)kw;
+  (void)side;
+  ftp__conf_msg_add(m, "expected an IP address or a prefix such as 10.0.0.0/8 "
+                       "or 2001:db8::/32, or a list (a,b,...)");
+}
+
 /* Free the strings and the array of an owned address list. */
 static void free_addrlist(const struct ftp__conf_kw *kw,
                           struct ftp_conf_list *l) {
@@ -482,7 +498,9 @@ static int parse_addrlist(struct ftp__conf_ctx *p,
   if ((r = get_items(p, kw, op, 0, items, &n)) != 0)
     return r;
   for (i = 0; i < n; i++) {
-    if (!valid_addr(items[i], AF_INET) && !valid_addr(items[i], AF_INET6))
+    if (kw->type == FTP__CONF_T_PREFIXLIST ? !valid_prefix(items[i])
+                                           : !valid_addr(items[i], AF_INET) &&
+                                                 !valid_addr(items[i], AF_INET6))
       return bad_value(p, kw, items[i]);
     /* Security: a duplicate would fail to bind only at start, after the
      * member was accepted; say so now. */
@@ -779,6 +797,8 @@ const struct ftp__conf_ops ftp__conf_type_ops[FTP__CONF_T_COUNT] = {
                          init_string, release_string},
   [FTP__CONF_T_ADDRLIST] = {parse_addrlist, expect_addrlist, print_list,
                             init_addrlist, release_addrlist},
+  [FTP__CONF_T_PREFIXLIST] = {parse_addrlist, expect_prefixlist, print_list,
+                              init_addrlist, release_addrlist},
   [FTP__CONF_T_PORTRANGE] = {parse_ports, expect_ports, print_ports,
                              init_ports, release_none},
   [FTP__CONF_T_CIPHERS] = {parse_ciphers, expect_ciphers, print_list,

@@ -10,6 +10,7 @@
 #ifndef FTPD_CONFIG_H
 #define FTPD_CONFIG_H
 
+#include "ban.h"
 #include "conf.h"
 #include "tls.h"
 #include "users.h"
@@ -22,11 +23,15 @@ struct ftpd_config {
   char *banner;               /* text of BANNER, "" when none */
   char *loginmsg;             /* text of LOGINMSG, "" when none */
   char *member;               /* the member's path, NULL when on defaults */
+  struct ftpd_ban_policy ban; /* BANFAILURES, BANWINDOW, BANTIME, BANEXEMPT */
 };
 
 /*
  * ftpd_config_load: build a config from the member at path (NULL: defaults).
- * Every problem is reported on stderr / the log as "file:line: ..." lines.
+ * Every problem is reported on stderr / the log as "file:line: ..." lines:
+ * also a FTPUSERS file coded but missing, and a PAMROOT that is no
+ * directory; a PAMSERVICE without a service file is a warning (Linux-PAM
+ * then uses the service "other").
  * port_override: -p PORT (0: none).
  * RETURNS: 0 with *out (one reference), FTP_E_CONF for a bad member or a
  * file it names that cannot be used, FTP_E_NOMEM.
@@ -41,6 +46,13 @@ int ftpd_config_load(const char *path, unsigned port_override,
  * them as that account, and would keep the old configuration.
  */
 void ftpd_config_check_rereadable(const struct ftpd_config *cfg);
+
+/*
+ * ftpd_config_per_user: 1 when cfg has ftpd act as each user (PAMSERVICE,
+ * or a USERFILE user with user= or uid=: creds.h), which it can only do
+ * when it did not switch to RUNAS for good at start-up.
+ */
+int ftpd_config_per_user(const struct ftpd_config *cfg);
 
 struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg);
 void ftpd_config_unref(struct ftpd_config *cfg); /* accepts NULL */

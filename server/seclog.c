@@ -18,6 +18,7 @@ static const char *const event_names[] = {
     [FTPD_SEC_TLS_FAILED] = "tls-failed",
     [FTPD_SEC_POLICY_REFUSED] = "policy-refused",
     [FTPD_SEC_CONNECTION_REFUSED] = "connection-refused",
+    [FTPD_SEC_BANNED] = "banned",
 };
 
 static const char *const method_names[] = {
@@ -25,6 +26,7 @@ static const char *const method_names[] = {
     [FTPD_SEC_M_PASSWORD] = "password",
     [FTPD_SEC_M_CERTIFICATE] = "certificate",
     [FTPD_SEC_M_ANONYMOUS] = "anonymous",
+    [FTPD_SEC_M_PAM] = "pam",
 };
 
 /* Appends to out[*len..n-1], always NUL-terminated; stops quietly at n. */

@@ -14,18 +14,46 @@
 #include "err.h"
 #include "log.h"
 #include "notify.h"
+#include "seclog.h"
 #include "session.h"
 
 int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
                      struct ftpd_config *cfg, const char *member,
                      unsigned port_override) {
+  int r;
+
   memset(srv, 0, sizeof(*srv));
   srv->loop = loop;
   srv->cfg = ftpd_config_ref(cfg);
   srv->member = member;
   srv->port_override = port_override;
   srv->xferlog = -1;
-  return ftp_tls_issuer_new(&srv->tls_issuer);
+  if ((r = ftp_tls_issuer_new(&srv->tls_issuer)) != 0)
+    return r;
+  return ftpd_bans_new(FTPD_BANS_MAX, &srv->bans);
+}
+
+/* --- bans ----------------------------------------------------------------- */
+
+int ftpd_server_banned(struct ftpd_server *srv, const struct sockaddr_storage *peer) {
+  return ftpd_bans_check(srv->bans, &srv->cfg->ban, peer, uv_now(srv->loop), NULL);
+}
+
+int ftpd_server_login_failed(struct ftpd_server *srv, const struct sockaddr_storage *peer,
+                             unsigned long id, const char *who) {
+  const struct ftp_conf *c = &srv->cfg->conf;
+  enum ftpd_ban_verdict v;
+  char what[64], why[160];
+  struct ftpd_sec_line l = {FTPD_SEC_BANNED, id, who, NULL, FTPD_SEC_M_NONE, NULL, why};
+
+  v = ftpd_bans_fail(srv->bans, &srv->cfg->ban, peer, uv_now(srv->loop));
+  if (v != FTPD_BAN_NEW)
+    return v == FTPD_BAN_ACTIVE;
+  ftpd_ban_describe(peer, what, sizeof(what));
+  snprintf(why, sizeof(why), "%u failed logins within %u s: %s refused for %u s",
+           c->banfailures, c->banwindow, what, c->bantime);
+  ftpd_seclog_write(&l);
+  return 1;
 }
 
 /* --- sessions ------------------------------------------------------------- */
@@ -220,9 +248,20 @@ static void reload(struct ftpd_server *srv) {
     ftpd_server_reopen_logs(srv);
     return;
   }
+  if (ftpd_config_per_user(cfg) && !srv->per_user) {
+    /* ftpd switched to RUNAS for good at start-up and cannot act as each
+     * user: the new member would let users in as RUNAS. */
+    log_err("PAMSERVICE, or a USERFILE user with user= or uid=, needs a restart "
+            "(ftpd runs as RUNAS for good): keeping the previous configuration");
+    ftpd_config_unref(cfg);
+    ftpd_server_reopen_logs(srv);
+    return;
+  }
   if (cfg->conf.port != old->port || cfg->conf.tlsport != old->tlsport ||
       cfg->conf.listenaddress.n != old->listenaddress.n)
     log_warn("PORT, TLSPORT and LISTENADDRESS changes take effect at restart");
+  if (strcmp(cfg->conf.runas, old->runas) != 0)
+    log_warn("RUNAS changes take effect at restart");
   ftpd_config_unref(srv->cfg);
   srv->cfg = cfg;
   log_info("new configuration in effect for new sessions");
@@ -323,6 +362,8 @@ int ftpd_server_run(struct ftpd_server *srv) {
   srv->cfg = NULL;
   ftp_tls_issuer_free(srv->tls_issuer);
   srv->tls_issuer = NULL;
+  ftpd_bans_free(srv->bans);
+  srv->bans = NULL;
   log_info("stopped");
   return 0;
 }

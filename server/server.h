@@ -11,11 +11,13 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "ban.h"
 #include "config.h"
 #include "listenfds.h"
 #include "tls.h"
 
 struct ftpd_session;
+struct ftpd_job;
 
 struct ftpd_listener {
   uv_tcp_t tcp;
@@ -41,6 +43,12 @@ struct ftpd_server {
   /* TLS resumption for every session of the process, across SIGHUP: the
    * ticket master key and who was issued which session. */
   struct ftp_tls_issuer *tls_issuer;
+  /* Failed logins and bans per client address: the server's, not the
+   * configuration's, so that they survive SIGHUP. */
+  struct ftpd_bans *bans;
+  /* ftpd_job_start_serial's queue (session.c) and the job running. */
+  struct ftpd_job *serial_head, *serial_tail, *serial_running;
+  int per_user;                /* acting as each user (creds.h) */
   /* Control-connection reads land here and are framed at once, so idle
    * sessions hold no read buffer of their own. */
   unsigned char scratch[16 * 1024];
@@ -51,7 +59,7 @@ struct ftpd_server {
 
 /*
  * ftpd_server_init: set up (no sockets yet).  Takes a reference on cfg.
- * RETURNS: 0, or FTP_E_TLS / FTP_E_NOMEM (the TLS issuer).
+ * RETURNS: 0, or FTP_E_TLS / FTP_E_NOMEM (the TLS issuer, the ban table).
  */
 int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
                      struct ftpd_config *cfg, const char *member,
@@ -83,6 +91,17 @@ int ftpd_server_open_xferlog(struct ftpd_server *srv);
  * none is lost.
  */
 void ftpd_server_reopen_logs(struct ftpd_server *srv);
+
+/*
+ * Admission and bans (ban.h), with the current configuration's policy.
+ * ftpd_server_banned: is peer banned now?  1 or 0.
+ * ftpd_server_login_failed: count a failed login of session id from peer
+ * (who: its address as text); a failure that starts a ban logs it, one
+ * security line.  RETURNS: 1 when peer is banned (now or already).
+ */
+int ftpd_server_banned(struct ftpd_server *srv, const struct sockaddr_storage *peer);
+int ftpd_server_login_failed(struct ftpd_server *srv, const struct sockaddr_storage *peer,
+                             unsigned long id, const char *who);
 
 /* Session bookkeeping, called by session.c. */
 void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s);

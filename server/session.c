@@ -49,6 +49,9 @@ static void session_unref(struct ftpd_session *s) {
   ftp_tls_resume_free(s->resume);
   if (s->fs_open)
     ftp_fs_close(&s->fs);
+  if (s->pam != NULL)
+    BUG("session #%lu freed with its PAM transaction open", s->id);
+  ftpd_creds_unref(s->creds);
   free(s->rnfr);
   ftpd_config_unref(s->cfg);
   explicit_bzero(s, sizeof(*s));
@@ -67,6 +70,12 @@ void ftpd_session_close(struct ftpd_session *s, const char *why) {
   if (s->xfer != NULL)
     ftpd_xfer_abandon(s);
   ftpd_data_reset(s);
+  if (s->pam != NULL) {
+    /* PAM's session ends too (pam_close_session), on the thread pool; the
+     * job keeps s alive until then. */
+    ftpd_session_pam_end(s, s->pam, NULL);
+    s->pam = NULL;
+  }
   s->timer.data = s;
   uv_close((uv_handle_t *)&s->timer, timer_closed);
   ftp_chan_close(s->ctrl, ctrl_closed);
@@ -153,6 +162,8 @@ struct ftpd_job *ftpd_job_new(struct ftpd_session *s, enum ftpd_job_kind kind,
   job->s = s;
   job->kind = kind;
   job->release = release;
+  if (s->creds != NULL)
+    job->creds = ftpd_creds_ref(s->creds);
   return job;
 }
 
@@ -165,22 +176,44 @@ void *ftpd_job_payload(struct ftpd_job *job, enum ftpd_job_kind kind) {
 static void job_free(struct ftpd_job *job) {
   if (job->release != NULL)
     job->release(job);
+  ftpd_creds_unref(job->creds);
   free(job);
 }
 
+/* Security: a job acts as its session's user, and the thread is back at
+ * its base credentials before it takes other work (creds.h). */
 static void job_work(uv_work_t *req) {
   struct ftpd_job *job = req->data;
+  int r;
+
+  if (job->creds == NULL) {
+    job->work(job);
+    return;
+  }
+  if ((r = ftpd_creds_enter(job->creds)) != 0) {
+    job->result = r;
+    return;
+  }
   job->work(job);
+  ftpd_creds_leave();
 }
+
+static void serial_next(struct ftpd_server *srv);
 
 static void job_after(uv_work_t *req, int status) {
   struct ftpd_job *job = req->data;
   struct ftpd_session *s = job->s;
+  struct ftpd_server *srv = s->srv;
+  int serial = srv->serial_running == job;
 
   if (!s->closing && status == 0)
     job->after(job);
   job_free(job);
   session_unref(s);
+  if (serial) {
+    srv->serial_running = NULL;
+    serial_next(srv);
+  }
 }
 
 int ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) {
@@ -200,6 +233,105 @@ int ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) 
     ftpd_command_done(s);
   }
   return r;
+}
+
+/* Queue the next serial job, if any; one that cannot be queued (the loop
+ * is closing) ends as a failed job. */
+static void serial_next(struct ftpd_server *srv) {
+  struct ftpd_job *job;
+  int r;
+
+  while (srv->serial_running == NULL && (job = srv->serial_head) != NULL) {
+    srv->serial_head = job->serial_next;
+    if (srv->serial_head == NULL)
+      srv->serial_tail = NULL;
+    srv->serial_running = job;
+    if ((r = uv_queue_work(srv->loop, &job->req, job_work, job_after)) != 0) {
+      job->result = r;
+      job_after(&job->req, r); /* clears serial_running, loops here */
+    }
+  }
+}
+
+int ftpd_job_start_serial(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) {
+  struct ftpd_session *s = job->s;
+  struct ftpd_server *srv = s->srv;
+
+  job->work = work;
+  job->after = after;
+  job->req.data = job;
+  s->busy = 1;
+  s->refs++;
+  job->serial_next = NULL;
+  if (srv->serial_tail != NULL)
+    srv->serial_tail->serial_next = job;
+  else
+    srv->serial_head = job;
+  srv->serial_tail = job;
+  serial_next(srv);
+  return 0;
+}
+
+/* --- the end of a PAM transaction ----------------------------------------- */
+
+struct pam_end_job {
+  struct ftpd_job job;
+  struct ftpd_pam *pam;
+  ftpd_job_fn *then;
+};
+
+static struct pam_end_job *pam_end_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_PAM_END);
+}
+
+/* Root's credentials for PAM, as for the login (pam.h). */
+static void pam_end_work(struct ftpd_job *job) {
+  struct pam_end_job *p = pam_end_job(job);
+
+  if (ftpd_creds_enter_root() != 0) {
+    ftpd_pam_end(p->pam); /* as the base: modules log what they cannot do */
+  } else {
+    ftpd_pam_end(p->pam);
+    ftpd_creds_leave();
+  }
+  p->pam = NULL;
+}
+
+static void pam_end_after(struct ftpd_job *job) {
+  struct pam_end_job *p = pam_end_job(job);
+
+  if (p->then != NULL)
+    p->then(job);
+}
+
+/* Never left open: a job that did not run ends it here. */
+static void pam_end_release(struct ftpd_job *job) {
+  struct pam_end_job *p = pam_end_job(job);
+
+  if (p->pam != NULL) {
+    log_warn("PAM transaction ended on the loop thread");
+    ftpd_pam_end(p->pam);
+  }
+}
+
+void ftpd_session_pam_end(struct ftpd_session *s, struct ftpd_pam *pam,
+                          ftpd_job_fn *then) {
+  struct ftpd_job *job = ftpd_job_new(s, FTPD_JOB_PAM_END, sizeof(struct pam_end_job),
+                                      pam_end_release);
+
+  if (job == NULL) {
+    log_warn("[#%lu] out of memory: PAM transaction ended on the loop thread", s->id);
+    ftpd_pam_end(pam);
+    if (then != NULL)
+      ftpd_command_done(s);
+    return;
+  }
+  /* Root's credentials, not the user's: the job is PAM's. */
+  ftpd_creds_unref(job->creds);
+  job->creds = NULL;
+  pam_end_job(job)->pam = pam;
+  pam_end_job(job)->then = then;
+  ftpd_job_start_serial(job, pam_end_work, pam_end_after);
 }
 
 /* --- timers --------------------------------------------------------------- */
@@ -252,6 +384,13 @@ void ftpd_session_handshake_timer(struct ftpd_session *s) {
 static void login_delay_done(uv_timer_t *t) {
   struct ftpd_session *s = t->data;
 
+  if (ftpd_server_banned(s->srv, &s->peer)) {
+    slog_info(s, "address banned: ending the session");
+    ftpd_reply(s, FTP_R_UNAVAILABLE, "Too many failed logins from your address: "
+                                     "closing control connection");
+    ftpd_session_end(s);
+    return;
+  }
   if (s->failed_logins >= s->conf->loginattempts) {
     slog_info(s, "%u failed logins: ending the session", s->failed_logins);
     ftpd_reply(s, FTP_R_UNAVAILABLE, "Too many failed logins: closing control connection");
@@ -263,11 +402,18 @@ static void login_delay_done(uv_timer_t *t) {
 }
 
 void ftpd_login_failed(struct ftpd_session *s) {
-  /* Security: a delay per failure slows password guessing; the reply is
-   * the same whether or not the user exists. */
+  uint64_t spent = ftpd_now_ms(s) - s->pass_ms;
+
+  /* Security: a delay per failure slows password guessing.  It runs from
+   * PASS, not from the end of the check, so that a failure costs the same
+   * time whether the check hashed a password (a wrong one) or stopped
+   * early (an unknown user, a listed one), as long as the check is
+   * shorter than the delay; the reply is the same text either way. */
   s->failed_logins++;
   s->busy = 1;
-  uv_timer_start(&s->timer, login_delay_done, LOGIN_DELAY_MS, 0);
+  ftpd_server_login_failed(s->srv, &s->peer, s->id, s->peer_str);
+  uv_timer_start(&s->timer, login_delay_done,
+                 spent < LOGIN_DELAY_MS ? LOGIN_DELAY_MS - spent : 0, 0);
 }
 
 /* --- the dispatcher ------------------------------------------------------- */
@@ -632,6 +778,14 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   ftp_addr_to_string(&peer, who, sizeof(who));
   if (srv->stopping) {
     refuse(ch, l->implicit, "Service shutting down");
+    return;
+  }
+  /* Security: a banned address costs no TLS handshake; on the implicit
+   * port it gets no byte at all.  Each refusal is not a security event
+   * of its own (the ban was one), or a guesser would fill the log. */
+  if (ftpd_server_banned(srv, &peer)) {
+    log_debug("connection from %s refused: banned", who);
+    refuse(ch, l->implicit, "Too many failed logins from your address: try again later");
     return;
   }
   if (srv->nsessions >= cfg->conf.maxsessions) {

@@ -158,6 +158,35 @@ START_TEST(test_parse_many_sorted_lookup) {
 }
 END_TEST
 
+/* ---- parse: identities (user=, uid=, gid=) ---- */
+
+START_TEST(test_parse_ids) {
+  struct diags d;
+  struct ftp_users *u = NULL;
+  const struct ftp_user *e;
+
+  ck_assert_int_eq(parse_str("plain:*:/h\n", &d, &u), 0);
+  ck_assert(!ftp_users_have_ids(u));
+  e = ftp_users_find(u, "plain");
+  ck_assert_ptr_null(e->sysuser);
+  ck_assert_int_eq(e->uid, -1);
+  ck_assert_int_eq(e->gid, -1);
+  ftp_users_unref(u);
+  ck_assert_int_eq(parse_str("a:*:/h:uid=1001,gid=1002,readonly\n"
+                             "b:*:/h:user=web-data\nc:*:/h\n", &d, &u), 0);
+  ck_assert(ftp_users_have_ids(u));
+  e = ftp_users_find(u, "a");
+  ck_assert_int_eq(e->uid, 1001);
+  ck_assert_int_eq(e->gid, 1002);
+  ck_assert(e->readonly);
+  e = ftp_users_find(u, "b");
+  ck_assert_str_eq(e->sysuser, "web-data");
+  ck_assert_int_eq(e->uid, -1);
+  ftp_users_unref(u);
+  ck_assert(!ftp_users_have_ids(NULL));
+}
+END_TEST
+
 /* ---- parse: every kind of bad line ---- */
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -217,6 +246,21 @@ static const struct {
     {"alice:*:/h:cert-dn=", "t:1: empty cert-dn"},
     {"alice:*:/h:cert-dn=CN=a\tb", "t:1: cert-dn 'CN=a\\x09b' contains a con"},
     {"alice:*:/h:readonly,cert-dn=", "t:1: empty cert-dn"},
+    {"alice:*:/h:uid=0,gid=100", "t:1: uid=0 refused: the user would act as root"},
+    {"alice:*:/h:uid=100,gid=0", "t:1: gid=0 refused"},
+    {"alice:*:/h:uid=100", "t:1: uid= and gid= go together"},
+    {"alice:*:/h:gid=100", "t:1: uid= and gid= go together"},
+    {"alice:*:/h:uid=1x,gid=1", "t:1: bad uid '1x' (want a number)"},
+    {"alice:*:/h:uid=,gid=1", "t:1: bad uid '' (want a number)"},
+    {"alice:*:/h:uid=-1,gid=1", "t:1: bad uid '-1'"},
+    {"alice:*:/h:uid=4294967295,gid=1", "t:1: bad uid '4294967295'"},
+    {"alice:*:/h:uid=99999999999999,gid=1", "t:1: bad uid"},
+    {"alice:*:/h:uid=1,uid=2,gid=1", "t:1: option 'uid' given twice"},
+    {"alice:*:/h:user=bob,uid=5,gid=5", "t:1: user= and uid=/gid= exclude"},
+    {"alice:*:/h:user=", "t:1: bad user= '' (want an account name)"},
+    {"alice:*:/h:user=-bob", "t:1: bad user= '-bob'"},
+    {"alice:*:/h:user=b@b", "t:1: bad user= 'b@b'"},
+    {"alice:*:/h:user=a,user=b", "t:1: option 'user' given twice"},
 };
 
 START_TEST(test_parse_bad_line) {
@@ -742,6 +786,7 @@ static Suite *users_suite(void) {
   tc = tcase_create("parse");
   tcase_add_test(tc, test_parse_good);
   tcase_add_test(tc, test_parse_empty);
+  tcase_add_test(tc, test_parse_ids);
   tcase_add_test(tc, test_parse_many_sorted_lookup);
   tcase_add_loop_test(tc, test_parse_bad_line, 0,
                       (int)(sizeof(bad_lines) / sizeof(bad_lines[0])));
