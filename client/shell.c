@@ -252,7 +252,7 @@ static char *command_generator(const char *text, int state) {
 
 /* Names of a remote directory, cached until cd, put, delete... */
 static void load_names(struct ftpc_shell *sh, const char *dir) {
-  struct ftpc_settings *s = ftpc_settings(sh->c);
+  const struct ftpc_settings *s = ftpc_settings(sh->c);
   int show = s->show_replies, verbosity = s->verbosity;
 
   if (sh->cache_dir != NULL && strcmp(sh->cache_dir, dir) == 0)
@@ -260,12 +260,12 @@ static void load_names(struct ftpc_shell *sh, const char *dir) {
   ftpc__sh_forget_names(sh);
   if (!ftpc_logged_in(sh->c))
     return;
-  s->show_replies = 0;
-  s->verbosity = FTPC_QUIET;
+  ftpc_set_show_replies(sh->c, 0);
+  ftpc_set_verbosity(sh->c, FTPC_QUIET);
   if (ftpc_sh_remote_names(sh, dir[0] ? dir : NULL, &sh->cache_names, &sh->cache_n) == 0)
     sh->cache_dir = strdup(dir);
-  s->show_replies = show;
-  s->verbosity = verbosity;
+  ftpc_set_show_replies(sh->c, show);
+  ftpc_set_verbosity(sh->c, verbosity);
 }
 
 static char *remote_generator(const char *text, int state) {
