@@ -10,13 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmdctx.h"
 #include "cmdtab.h"
 #include "err.h"
 #include "log.h"
-
-static int chatty(const struct ftpc_shell *sh) {
-  return sh->interactive || ftpc_settings(sh->c)->verbosity >= FTPC_VERBOSE;
-}
 
 /* "on", "off", or nothing (toggle).  RETURNS: the new value, or -1. */
 static int on_off(int argc, char **argv, int now) {
@@ -39,7 +36,7 @@ static int toggled(struct ftpc_shell *sh, int argc, char **argv, int now,
 
   if (v < 0)
     return ftpc_sh_fail(sh, -1, "%s: say on or off", argv[1]);
-  if (chatty(sh))
+  if (ftpc_sh_chatty(sh))
     printf("%s %s.\n", what, v ? "on" : "off");
   return v;
 }
@@ -67,7 +64,7 @@ int ftpc_cmd_type(struct ftpc_shell *sh, int argc, char **argv) {
     sh->ascii = 0;
   else
     return ftpc_sh_fail(sh, FTPC_EXIT_USAGE, "%s: unknown type (ascii or binary)", argv[1]);
-  if (chatty(sh))
+  if (ftpc_sh_chatty(sh))
     printf("Using %s mode to transfer files.\n", sh->ascii ? "ascii" : "binary");
   return 0;
 }
@@ -122,7 +119,7 @@ static int set_prot(struct ftpc_shell *sh, int prot) {
 
   if (r != 0)
     return ftpc_sh_engine_fail(sh, r);
-  if (chatty(sh))
+  if (ftpc_sh_chatty(sh))
     printf("Data channel protection level: %s.\n", prot_name(prot, ftpc_tls(sh->c)));
   return 0;
 }
@@ -184,7 +181,7 @@ int ftpc_cmd_hash(struct ftpc_shell *sh, int argc, char **argv) {
   } else {
     return 0;
   }
-  if (chatty(sh))
+  if (ftpc_sh_chatty(sh))
     printf("Hash mark printing on (%zu bytes/hash mark).\n", sh->prog.hash_size);
   return 0;
 }

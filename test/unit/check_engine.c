@@ -565,6 +565,46 @@ START_TEST(test_shell_get_refused_then_reget) {
 }
 END_TEST
 
+/* pwd prints the name in the 257 reply, a doubled quote as one
+ * (common/reply), and the reply itself when it holds no name. */
+START_TEST(test_shell_pwd_quoted) {
+  static const struct fake_step script[] = {
+      GREET,
+      {"USER a", "230 ok\r\n"},
+      {"PWD", "257 \"/say \"\"hi\"\"\" is the current directory\r\n"},
+      {"PWD", "257 no name here\r\n"},
+  };
+  struct env e;
+  struct ftpc_opts o;
+  struct ftpc_shell sh;
+  char out[256];
+  FILE *tmp = tmpfile();
+  int saved = dup(STDOUT_FILENO);
+  size_t got;
+
+  ck_assert(tmp != NULL && saved >= 0);
+  memset(&o, 0, sizeof(o));
+  env_start(&e, script, N(script), 0, "127.0.0.1");
+  ftpc_shell_init(&sh, e.c, &o, &e.conf, 0);
+  ck_assert_int_eq(open_fake(&e, "127.0.0.1", FTPC_TLS_OFF), 0);
+  ck_assert_int_eq(login(&e, "a", NULL), 0);
+  fflush(stdout);
+  ck_assert_int_ge(dup2(fileno(tmp), STDOUT_FILENO), 0);
+  ck_assert_int_eq(ftpc_shell_exec(&sh, "pwd"), 0);
+  ck_assert_int_eq(ftpc_shell_exec(&sh, "pwd"), 0);
+  fflush(stdout);
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  rewind(tmp);
+  got = fread(out, 1, sizeof(out) - 1, tmp);
+  out[got] = 0;
+  fclose(tmp);
+  ck_assert_str_eq(out, "Remote directory: /say \"hi\"\n257 no name here\n");
+  ftpc_shell_free(&sh);
+  env_end(&e);
+}
+END_TEST
+
 /* --- TLS ------------------------------------------------------------------ */
 
 START_TEST(test_require_tls_refused_no_user) {
@@ -933,6 +973,7 @@ static Suite *engine_suite(void) {
   tc = tcase_create("shell");
   tcase_add_test(tc, test_server_dies_after_data);
   tcase_add_test(tc, test_shell_get_refused_then_reget);
+  tcase_add_test(tc, test_shell_pwd_quoted);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("tls");
