@@ -141,7 +141,7 @@ void ftpc_line_free(char **argv, int argc) {
   free(argv);
 }
 
-/* --- the command --------------------------------------------------------- */
+/* --- the command ---------------------------------------------------------- */
 
 const struct ftpc_cmd *ftpc_cmd_lookup(const struct ftpc_cmd *table, size_t n,
                                        const char *name, int *ambiguous) {

@@ -601,7 +601,7 @@ void ftpc__on_abor_timeout(struct ftpc *c) {
   finish(c);
 }
 
-/* --- the end of the operation ----------------------------------------------- */
+/* --- the end of the operation --------------------------------------------- */
 
 /* The transfer operation's release (ftpc__op_begin): whatever ended it. */
 static void release(struct ftpc *c) {
@@ -680,7 +680,7 @@ int ftpc_transfer(struct ftpc *c, struct ftpc_xfer *x) {
   return ftpc__run(c);
 }
 
-/* --- the timers ------------------------------------------------------------- */
+/* --- the timers ----------------------------------------------------------- */
 
 void ftpc__xfer_init(struct ftpc *c) {
   uv_timer_init(&c->loop, &c->tick);

@@ -155,7 +155,7 @@ int ftpc_exit_status(const struct ftpc *c, int err) {
   return FTPC_EXIT_FAIL;
 }
 
-/* --- the timer and Ctrl-C: the state decides --------------------------- */
+/* --- the timer and Ctrl-C: the state decides ------------------------------ */
 
 static void timeout_cb(uv_timer_t *t) {
   struct ftpc *c = t->data;

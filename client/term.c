@@ -25,7 +25,7 @@ static void forget_matches(void) {
   nmatches = next_match = 0;
 }
 
-/* --- generators: libedit asks for match state = 0, 1, 2... until NULL ------ */
+/* --- generators: libedit asks for match state = 0, 1, 2... until NULL ----- */
 
 static char *command_generator(const char *text, int state) {
   static size_t i, len;

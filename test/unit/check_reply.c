@@ -642,8 +642,9 @@ START_TEST(test_path_random) {
     r = ftp_reply_parse_path(name, n, &out);
     REQUIRE(r == 0 || r == FTP_E_BAD_REPLY);
     REQUIRE(r != 0 || (ftp_buf_len(&out) > 0 && ftp_buf_len(&out) < n));
-    REQUIRE(memchr(ftp_buf_ptr(&out), '\r', ftp_buf_len(&out)) == NULL);
-    REQUIRE(memchr(ftp_buf_ptr(&out), '\n', ftp_buf_len(&out)) == NULL);
+    REQUIRE(ftp_buf_len(&out) == 0 ||
+            (memchr(ftp_buf_ptr(&out), '\r', ftp_buf_len(&out)) == NULL &&
+             memchr(ftp_buf_ptr(&out), '\n', ftp_buf_len(&out)) == NULL));
     ftp_buf_free(&out);
     /* The same bytes as a name, CR and LF aside (a name holds none). */
     for (i = 0; i < n; i++)
