@@ -249,9 +249,8 @@ static void on_command(struct fake *f, const struct ftp_cmd *cmd) {
     ftp_dataconn_free(f->dc);
     f->dc = NULL;
   }
-  if (strcmp(cmd->verb, "PROT") == 0 && strcmp(cmd->arg, "P") == 0 && st->reply != NULL &&
-      st->reply[0] == '2')
-    f->data_tls = 1;
+  if (strcmp(cmd->verb, "PROT") == 0 && st->reply != NULL && st->reply[0] == '2')
+    f->data_tls = strcmp(cmd->arg, "P") == 0;
   do_reply(f, st);
 }
 
