@@ -30,7 +30,7 @@ RUNAS, works.  When we are not root, ftpd ignores RUNAS and runs as us.
 API (details in each docstring):
 
     Ftpd(name, member=None, users=None, hosts=("127.0.0.1",), tls=False,
-         verbose=True, args=())
+         verbose=True, args=(), user_options=None)
         .start(detach=False), .stop(check=True) -> exit status, `with`,
         .wait_exit(timeout, check=True) -> exit status (after a signal)
         .port, .host, .hosts, .dir, .member_path, .userfile_path,
@@ -157,10 +157,12 @@ class Ftpd:
              certificate for localhost, 127.0.0.1 and ::1; CA: .cafile)
     verbose  -v: ftpd logs every command and reply (debug level)
     args     more ftpd arguments
+    user_options  {name: "readonly,umask=077"}: the options field of those
+             users' USERFILE lines
     """
 
     def __init__(self, name="ftpd", member=None, users=None, hosts=("127.0.0.1",),
-                 tls=False, verbose=True, args=()):
+                 tls=False, verbose=True, args=(), user_options=None):
         self.name = name
         self.hosts = tuple(hosts)
         self.host = self.hosts[0]
@@ -170,6 +172,7 @@ class Ftpd:
         self.tls = tls
         self.verbose = verbose
         self.args = list(args)
+        self.user_options = dict(user_options or {})
         self.proc = None
         self.daemon_pid = None
         self.exit_status = None
@@ -201,7 +204,10 @@ class Ftpd:
             home = self.home(u)
             home.mkdir(parents=True)
             _give(home, self.run_uid, self.run_gid)
-            lines.append(f"{u}:{_passwd_hash(pw) if pw is not None else '*'}:{home}")
+            line = f"{u}:{_passwd_hash(pw) if pw is not None else '*'}:{home}"
+            if self.user_options.get(u):
+                line += f":{self.user_options[u]}"
+            lines.append(line)
         self.userfile_path.write_text("\n".join(lines) + "\n")
         os.chmod(self.userfile_path, 0o644)
         if self.tls:

@@ -385,8 +385,8 @@ class ExplicitRequired(ServerCase):
                 self.assertReply(c.reply(), 226)
 
     def test_ipv6(self):
-        if not self.srv.ipv6:
-            self.skipTest("::1 cannot be bound here")
+        ftptest.require_ipv6()
+        self.assertTrue(self.srv.ipv6, "ftpd does not listen on ::1")
         ctx = self.ctx()
         c = Ctrl("::1", self.srv.port)
         self.addCleanup(c.close)
@@ -402,83 +402,82 @@ class ExplicitRequired(ServerCase):
 
     def test_stranger_first_on_passive_port_gets_nothing(self):
         # SECURE_SESSION_REUSE REQUIRED (the default): an unrelated TLS
-        # client that reaches the passive port first gets no byte of the
-        # file, and the transfer is refused, not given away.
-        c, ctx = self.secure()
-        c.expect("TYPE I", 200)
-        port = c.epsv()
-        s = socket.create_connection((c.host, port), timeout=5)
-        self.addCleanup(s.close)
-        stranger = Tls(s, self.ctx())
-        got = b""
-        try:
-            stranger.handshake()
-            self.assertFalse(stranger.resumed())
-            got = stranger.recv()
-            got += stranger.recv()
-        except (ssl.SSLError, OSError):
-            pass
-        self.assertEqual(got, b"")
-        r = c.cmd("RETR 16k.bin")
-        if r.code == 150:
-            r = c.reply()
-        self.assertIn(r.code, (425, 522), r.text)
-        self.assertIn("not resumed", r.text)
+        # client that reaches the passive port first, before the transfer
+        # command or after its 150, completes a handshake that does not
+        # resume, then is closed without a byte of the file; the transfer
+        # is refused (522), not given away.
+        for when in ("before", "after 150"):
+            with self.subTest(when=when):
+                c, ctx = self.secure()
+                c.expect("TYPE I", 200)
+                port = c.epsv()
+                if when == "after 150":
+                    self.assertReply(c.cmd("RETR 16k.bin"), 150)
+                s = socket.create_connection((c.host, port), timeout=5)
+                self.addCleanup(s.close)
+                stranger = Tls(s, self.ctx()).handshake()
+                self.assertFalse(stranger.resumed())
+                ftptest.closed_without_data(stranger.recv, "the stranger's connection")
+                r = c.cmd("RETR 16k.bin") if when == "before" else c.reply()
+                if r.code == 150:
+                    r = c.reply()
+                self.assertReply(r, 522, "not resumed")
+                c.expect("NOOP", 200)
         # The log never calls the refused PROT P connection "clear".
         self.srv.wait_log(re.compile(r"RETR /16k\.bin: 0 bytes in [\d.]+ s, "
                                      r"TLS not established: TLS session not resumed"))
-        c.expect("NOOP", 200)
 
     def test_data_connection_from_another_address_dropped(self):
         # PASSIVEDATACONN NOREDIRECT (the default): a connection from
-        # another address (127.0.0.2 is loopback too) is closed at once and
+        # another address (127.0.0.2 is loopback too), before the transfer
+        # command or after its 150, is closed at once without a byte, and
         # the listener keeps waiting for the client, who still gets its file.
-        c, ctx = self.secure()
-        c.expect("TYPE I", 200)
-        port = c.epsv()
-        s = socket.socket()
-        self.addCleanup(s.close)
-        s.bind(("127.0.0.2", 0))
-        s.settimeout(5)
-        s.connect((self.srv.host, port))
-        self.assertEqual(s.recv(100), b"")
-        self.srv.wait_log("data connection from 127.0.0.2 refused: not the control peer")
-        d = Data.for_ctrl(c, port, ctx)
-        self.addCleanup(d.close)
-        self.assertReply(c.cmd("RETR 16k.bin"), 150)
-        self.assertEqual(d.read_all(), self.srv.path("16k.bin").read_bytes())
-        self.assertReply(c.reply(), 226)
+        for when in ("before", "after 150"):
+            with self.subTest(when=when):
+                c, ctx = self.secure()
+                c.expect("TYPE I", 200)
+                port = c.epsv()
+                if when == "after 150":
+                    self.assertReply(c.cmd("RETR 16k.bin"), 150)
+                before = self.srv.stderr().count("data connection from 127.0.0.2 refused")
+                s = socket.socket()
+                self.addCleanup(s.close)
+                s.bind(("127.0.0.2", 0))
+                s.settimeout(5)
+                s.connect((self.srv.host, port))
+                ftptest.closed_without_data(lambda: s.recv(100), "the thief's connection")
+                ftptest.wait_for(lambda: self.srv.stderr().count(
+                    "data connection from 127.0.0.2 refused: not the control peer") > before,
+                    5, "the refusal in the log")
+                d = Data.for_ctrl(c, port, ctx)
+                self.addCleanup(d.close)
+                if when == "before":
+                    self.assertReply(c.cmd("RETR 16k.bin"), 150)
+                self.assertEqual(d.read_all(), self.srv.path("16k.bin").read_bytes())
+                self.assertReply(c.reply(), 226)
 
     def test_session_of_another_control_connection_does_not_resume(self):
         # Each control session has its own ticket key and cache: a session
         # (TLS 1.3 ticket; TLS 1.2 ticket or session ID) from another control
         # connection of the same server is not a resumption of this one.
+        # The thief connects after the 150, while the server waits.
         for tls in ("1.2", "1.3"):
             with self.subTest(tls=tls):
                 ctx = self.ctx(tls)
                 other = self.ctrl()
                 other.secure_login(ctx)
-                other.expect("NOOP", 200)          # reads the tickets
                 c = self.ctrl()
                 c.secure_login(ctx)
                 c.expect("TYPE I", 200)
                 port = c.epsv()
+                self.assertReply(c.cmd("RETR one.bin"), 150)
                 s = socket.create_connection((c.host, port), timeout=5)
                 self.addCleanup(s.close)
-                thief = Tls(s, ctx, session=other.tls.session)
-                got = b""
-                try:
-                    thief.handshake()
-                    self.assertFalse(thief.resumed(),
-                                     "resumed another control session's TLS session")
-                    got = thief.recv()
-                except (ssl.SSLError, OSError):
-                    pass
-                self.assertEqual(got, b"")
-                r = c.cmd("RETR one.bin")
-                if r.code == 150:
-                    r = c.reply()
-                self.assertIn(r.code, (425, 522), r.text)
+                thief = Tls(s, ctx, session=other.tls.session).handshake()
+                self.assertFalse(thief.resumed(),
+                                 "resumed another control session's TLS session")
+                ftptest.closed_without_data(thief.recv, "the thief's connection")
+                self.assertReply(c.reply(), 522, "not resumed")
                 # The thief's own control connection resumes its own session.
                 d = self.data(other, ctx)
                 self.assertTrue(d.tls.resumed())
