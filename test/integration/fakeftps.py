@@ -7,8 +7,8 @@ where ftpd, vsftpd and ProFTPD never would, for the tests of our client.
 
 One control connection: 220, AUTH TLS (234, then a TLS handshake with the
 run's certificate for 127.0.0.1), USER/PASS (any), PBSZ, PROT, TYPE, EPSV,
-PWD, SIZE, RETR and STOR of `files` (name -> bytes), QUIT; anything else is
-502.  Misbehaviours, chosen per server:
+PWD, SIZE, EPRT, PORT, RETR and STOR of `files` (name -> bytes), QUIT;
+anything else is 502.  Misbehaviours, chosen per server:
 
   cut=True        RETR sends the whole file, then ends the TCP stream
                   WITHOUT a TLS close_notify, then still answers 226
@@ -18,6 +18,10 @@ PWD, SIZE, RETR and STOR of `files` (name -> bytes), QUIT; anything else is
   alpn=["x"]      the ALPN protocols the server accepts (OpenSSL selects one
                   the client offered, or none); .alpn_offered records whether
                   the client offered "ftp" on the control connection
+  thief=True      active mode (EPRT/PORT): before connecting to the client,
+                  connect from 127.0.0.2, another address of this host;
+                  .thief holds what became of that connection: "closed"
+                  (without a byte) or why not
   foreign_alpn="http/1.1"   instead of a TLS handshake after AUTH TLS, a
                   hand-made TLS 1.2 ServerHello that selects this ALPN
                   protocol, which the client never offered; .client_answer
@@ -42,8 +46,11 @@ ANSWER_TIMEOUT = 5
 
 
 class FakeFtps:
-    def __init__(self, files=None, cut=False, resume=True, alpn=None, foreign_alpn=None):
+    def __init__(self, files=None, cut=False, resume=True, alpn=None, foreign_alpn=None,
+                 thief=False):
         self.files = dict(files or {})
+        self.thief_first = thief
+        self.thief = None
         self.cut = cut
         self.resume = resume
         self.alpn = alpn
@@ -123,6 +130,7 @@ class FakeFtps:
         rfile = ctrl.makefile("rb")
         self._say(ctrl, "220 fake FTPS ready")
         data_listener = None
+        self.active = None
         while True:
             line = rfile.readline()
             if not line:
@@ -157,9 +165,14 @@ class FakeFtps:
                 self._socks.append(data_listener)
                 self._say(ctrl, f"229 Entering Extended Passive Mode "
                                 f"(|||{data_listener.getsockname()[1]}|)")
-            elif verb == "RETR" and arg in self.files and data_listener:
+            elif verb in ("EPRT", "PORT"):
+                self.active = parse_active(verb, arg)
+                data_listener = None
+                self._say(ctrl, f"200 {verb} command successful")
+            elif verb == "RETR" and arg in self.files and (data_listener or self.active):
                 self._retr(ctrl, data_listener, arg)
                 data_listener = None
+                self.active = None
             elif verb == "STOR" and data_listener:
                 self._stor(ctrl, data_listener, arg)
                 data_listener = None
@@ -174,7 +187,15 @@ class FakeFtps:
         ctrl.sendall(text.encode() + b"\r\n")
 
     def _accept_data(self, listener):
-        sock, _ = listener.accept()
+        if listener is None:
+            # Active mode: the server connects, and is the TLS server still
+            # (RFC 4217 section 7).
+            if self.thief_first:
+                self._thief()
+            sock = socket.create_connection(self.active, SOCK_TIMEOUT,
+                                            source_address=(self.host, 0))
+        else:
+            sock, _ = listener.accept()
         sock.settimeout(SOCK_TIMEOUT)
         self._socks.append(sock)
         d = self._wrap(sock, data=True)
@@ -211,6 +232,20 @@ class FakeFtps:
             return
         d.close()
         self._say(ctrl, "226 Transfer complete")
+
+    def _thief(self):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socks.append(t)
+        t.settimeout(SOCK_TIMEOUT)
+        t.bind(("127.0.0.2", 0))
+        t.connect(self.active)
+        try:
+            ftptest.closed_without_data(lambda: t.recv(4096), "the thief's connection")
+            self.thief = "closed"
+        except AssertionError as e:
+            self.thief = str(e)
+        t.close()
+        self.log.append(f"thief from 127.0.0.2: {self.thief}")
 
     def _stor(self, ctrl, listener, name):
         self._say(ctrl, "150 Ok to send data")
@@ -275,6 +310,15 @@ class FakeFtps:
         if head[0] != 0x16:
             raise AssertionError(f"fakeftps: not a TLS handshake record: {head!r}")
         return _recv_exact(sock, struct.unpack("!H", head[3:5])[0])
+
+
+def parse_active(verb, arg):
+    """(host, port) of an EPRT |1|h|p| or PORT h1,h2,h3,h4,p1,p2 argument."""
+    if verb == "EPRT":
+        _, _, host, port, _ = arg.split(arg[0])
+        return host, int(port)
+    n = [int(x) for x in arg.split(",")]
+    return ".".join(map(str, n[:4])), n[4] * 256 + n[5]
 
 
 def _recv_exact(sock, n):

@@ -10,7 +10,9 @@ exercise:
   * SECURE_SESSION_REUSE REQUIRED fails a data connection that did not
     resume the control connection's TLS session (and ALLOWED accepts it);
   * ALPN "ftp" is offered, and a server that selects another protocol is
-    refused during the handshake (ALPACA), before USER.
+    refused during the handshake (ALPACA), before USER;
+  * in active mode only the server's address may connect to the client's
+    port: a connection from another address is closed without a byte.
 
 Each test also runs the same server without the fault (or the client
 without the option), so that the fault, and nothing else, is what the
@@ -137,6 +139,26 @@ class Alpn(FakeCase):
                 self.assertNotIn("-> USER", "\n".join(srv.log), msg)
                 # no_application_protocol (RFC 7301 section 3.2), fatal.
                 self.assertIn((2, 120), fakeftps.alerts(srv.client_answer or b""), msg)
+
+
+class Active(FakeCase):
+    """ftp(1) SECURITY, Passive addresses: in active mode only the server's
+    address may connect to the port the client opens."""
+
+    BODY = b"active\n" * 5000
+
+    def test_stranger_on_the_active_port_dropped(self):
+        for extra, verb in (("", "EPRT |1|127.0.0.1|"), ("EPSV4 FALSE\n", "PORT 127,0,0,1,")):
+            with self.subTest(verb=verb.split()[0]):
+                srv = self.serve(files={"a.bin": self.BODY}, thief=True)
+                rc, out, err = self.ftp(srv, "get a.bin\n",
+                                        member_text="FWFRIENDLY FALSE\n" + extra)
+                msg = self.show(rc, out, err, srv)
+                self.assertTrue(any(l.startswith("-> " + verb) for l in srv.log), msg)
+                self.assertEqual(srv.thief, "closed", msg)
+                self.assertEqual(rc, 0, msg)
+                self.assertEqual((self.work / "a.bin").read_bytes(), self.BODY)
+                (self.work / "a.bin").unlink()
 
 
 if __name__ == "__main__":

@@ -206,6 +206,28 @@ class ExplicitRequired(ServerCase):
                 self.assertEqual(commands, ["AUTH TLS"])
                 self.assertNotIn("injected@", log)
 
+    def test_client_hello_pipelined_after_auth_is_tls(self):
+        # The other half of the rule above: bytes after the AUTH line are
+        # the handshake's.  A ClientHello sent in the same segment as
+        # "AUTH TLS" is taken as such: the handshake completes and the
+        # session works.
+        c = self.ctrl()
+        tls = Tls(c.sock, self.ctx())
+        try:
+            tls.obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        hello = tls.outb.read()
+        self.assertTrue(hello.startswith(b"\x16\x03"), hello[:8])
+        c.sock.sendall(b"AUTH TLS\r\n" + hello)
+        self.assertReply(c.reply(), 234)
+        tls.inb.write(c.buf)            # the server's reply to the ClientHello
+        c.buf = b""
+        c.tls = tls.handshake()
+        c.login()
+        self.assertReply(c.cmd("PWD"), 257)
+        self.srv.wait_log(f"{len(hello)} bytes after AUTH go to TLS")
+
     def test_clear_data_refused_with_521_before_150(self):
         # AUTH TLS, no PROT P: every transfer and listing command is
         # answered 521 at once: no 150, nothing on the data connection.
