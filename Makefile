@@ -10,6 +10,10 @@
 #   make interop              the interop matrix of ftpd (lftp, curl, ftplib,
 #                             gnutls-cli); make check runs it via test_interop.py
 #   make run                  build, set up, and start a demo ftpd on localhost
+#   make mutate               break each security and data-loss promise of the
+#                             man pages with a one-line mutant (test/mutants/)
+#                             and check that a test catches it; slow, not part
+#                             of check (MUTANTS='client-*' picks, MUTATE_JOBS=2)
 #   make lint                 banned functions and a complexity ceiling
 #   make fuzz                 libFuzzer harnesses (clang)
 #
@@ -66,7 +70,7 @@ UNIT_HELPER_LIB := $(O)/test/unit/libunithelpers.a
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
 
 .PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop clean
+	interop mutate clean
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP)
@@ -142,6 +146,10 @@ check: deps
 	$(MAKE) check-integration
 	$(MAKE) check-san
 	@echo "make check: all suites passed (default and ASan+UBSan builds)"
+
+# Works on copies in a scratch directory (MUTATE_TMP); the tree is only read.
+mutate: deps
+	@python3 test/mutants/mutate.py --jobs $(or $(MUTATE_JOBS),1) $(MUTANTS)
 
 run: deps all
 	@sh server/demo.sh

@@ -78,10 +78,12 @@ class FakeFtps:
 
     def stop(self):
         for s in [self._listener, *self._socks]:
-            try:
-                s.close()
-            except OSError:
-                pass
+            # shutdown() wakes a thread blocked in accept() or recv() on it.
+            for op in (lambda: s.shutdown(socket.SHUT_RDWR), s.close):
+                try:
+                    op()
+                except OSError:
+                    pass
         self._thread.join(SOCK_TIMEOUT + 5)
         if self._thread.is_alive():
             raise AssertionError("fakeftps: the server thread did not end")
