@@ -31,7 +31,8 @@ API (details in each docstring):
 
     Ftpd(name, member=None, users=None, hosts=("127.0.0.1",), tls=False,
          verbose=True, args=(), user_options=None)
-        .start(detach=False), .stop(check=True) -> exit status, `with`,
+        .start(detach=False, extra_groups=None), .stop(check=True) -> exit
+        status, `with`,
         .wait_exit(timeout, check=True) -> exit status (after a signal)
         .port, .host, .hosts, .dir, .member_path, .userfile_path,
         .xferlog_path, .pid_path, .keyring_path, .cafile (tls=True),
@@ -266,18 +267,22 @@ class Ftpd:
             env[var] = (old + ":" if old else "") + f"log_path={d}/{var[:4].lower()}"
         return env
 
-    def start(self, detach=False):
+    def start(self, detach=False, extra_groups=None):
         """Start ftpd and wait until every address of `hosts` accepts on
         .port, and the sessions of those probes have ended; fails with
         ftpd's output if it does not within a few seconds.  Returns self.
 
         detach: run `ftpd -d`: the process we start must exit 0 at once,
         leaving a daemon in a session of its own whose PID is read from
-        PIDFILE (.pid); stop() then stops that PID."""
+        PIDFILE (.pid); stop() then stops that PID.
+
+        extra_groups: supplementary group ids ftpd starts with (as root),
+        to see that the switch to RUNAS drops them."""
         if not detach:
             self.proc = ftptest.ServerProc(self._cmd(False), self.port, host=self.host,
                                            tmp=self.dir, name="ftpd",
-                                           logs=[self.xferlog_path])
+                                           logs=[self.xferlog_path],
+                                           extra_groups=extra_groups)
             self.proc.start()
         else:
             self._start_detached()

@@ -547,10 +547,12 @@ class Proc:
     cmd: argv list.  name: label for files and messages.  env: extra
     environment (on top of client_env()).  cwd: working directory.
     tmp: directory for the output files (default: a new tmpdir(name)).
+    extra_groups: supplementary group ids to start it with (root only).
     """
 
-    def __init__(self, cmd, name=None, env=None, cwd=None, tmp=None):
+    def __init__(self, cmd, name=None, env=None, cwd=None, tmp=None, extra_groups=None):
         self.cmd = [str(c) for c in cmd]
+        self.extra_groups = extra_groups
         self.name = name or Path(self.cmd[0]).name
         self.env = env
         self.cwd = cwd
@@ -589,7 +591,8 @@ class Proc:
             # without ever naming a process.
             self.popen = subprocess.Popen(
                 self.cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                env=_base_env(self.env), cwd=self.cwd, start_new_session=True)
+                env=_base_env(self.env), cwd=self.cwd, start_new_session=True,
+                extra_groups=self.extra_groups)
         _register(self)
         return self
 
@@ -645,8 +648,10 @@ class ServerProc(Proc):
     """
 
     def __init__(self, cmd, port, host="127.0.0.1", tmp=None, name=None,
-                 env=None, cwd=None, logs=(), ready_timeout=START_TIMEOUT):
-        super().__init__(cmd, name=name, env=env, cwd=cwd, tmp=tmp)
+                 env=None, cwd=None, logs=(), ready_timeout=START_TIMEOUT,
+                 extra_groups=None):
+        super().__init__(cmd, name=name, env=env, cwd=cwd, tmp=tmp,
+                         extra_groups=extra_groups)
         self.host = host
         self.port = port
         self.logs = [Path(p) for p in logs]

@@ -1539,7 +1539,9 @@ class Accounts(ServerTest):
         (home / "sub").mkdir()
         (home / "sub" / "x.txt").write_text("x\n")
         cls.srv.give(home)
-        cls.srv.start()
+        # Started with supplementary groups (as root): the switch to RUNAS
+        # must drop them.
+        cls.srv.start(extra_groups=[4, 24] if os.geteuid() == 0 else None)
 
     def login(self, user):
         f = self.ftp(user=user, password=self.srv.users[user])
