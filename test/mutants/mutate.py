@@ -305,8 +305,11 @@ def run_integration(tree, names):
         return None
     if rc == 2:
         raise CatalogueError(f"run.py refused {' '.join(names)}: {out.strip()[-300:]}")
-    failed = re.findall(r"^(?:FAIL|ERROR) +[\d.]+s +(\S+)", out, re.M)
-    failed += re.findall(r"^(?:FAIL|ERROR) {11}(\S+.*)$", out, re.M)    # subtests
+    # run.py's lines: "FAIL   1.23s  id", "ERROR      -  setUpClass (id)",
+    # "FAIL            id (subtest)"; then its "FAIL: id" sections.
+    failed = re.findall(r"^(?:FAIL|ERROR) +(?:[\d.]+s|-) +(\S.*?)\s*$", out, re.M)
+    failed += re.findall(r"^(?:FAIL |ERROR) {11}(\S.*?)\s*$", out, re.M)
+    failed += re.findall(r"^(?:FAIL|ERROR): (\S.*?)\s*$", out, re.M)
     if rc is None or rc == 3:
         failed.append("(global timeout)")
     return ", ".join(dict.fromkeys(failed)) or f"run.py exit {rc}"
