@@ -12,6 +12,8 @@ anything else is 502.  Misbehaviours, chosen per server:
 
   cut=True        RETR sends the whole file, then ends the TCP stream
                   WITHOUT a TLS close_notify, then still answers 226
+  final="451 ..." the final reply of RETR and STOR after a clean transfer
+                  (close_notify both ways) instead of 226
   resume=False    every data connection gets a TLS context of its own, whose
                   ticket key no control session shares: no data connection
                   can resume the control connection's TLS session
@@ -47,8 +49,9 @@ ANSWER_TIMEOUT = 5
 
 class FakeFtps:
     def __init__(self, files=None, cut=False, resume=True, alpn=None, foreign_alpn=None,
-                 thief=False):
+                 thief=False, final="226 Transfer complete"):
         self.files = dict(files or {})
+        self.final = final
         self.thief_first = thief
         self.thief = None
         self.cut = cut
@@ -233,7 +236,7 @@ class FakeFtps:
             self._say(ctrl, "426 Data connection closed")
             return
         d.close()
-        self._say(ctrl, "226 Transfer complete")
+        self._say(ctrl, "226 Transfer complete" if self.cut else self.final)
 
     def _thief(self):
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -268,7 +271,7 @@ class FakeFtps:
         d.close()
         self.stored[name] = bytes(got)
         self.close_notify[name] = notify
-        self._say(ctrl, "226 Transfer complete" if notify else "426 Truncated upload")
+        self._say(ctrl, self.final if notify else "426 Truncated upload")
 
     # --- a ServerHello that selects a protocol the client did not offer -------
 

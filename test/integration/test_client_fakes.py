@@ -7,6 +7,7 @@ exercise:
     failure even when the server answers 226: the .part file stays, nothing
     is renamed into place, the exit status says so;
   * an upload ends with the client's close_notify;
+  * a 451 after a clean transfer fails it (download: .part kept);
   * SECURE_SESSION_REUSE REQUIRED fails a data connection that did not
     resume the control connection's TLS session (and ALLOWED accepts it);
   * ALPN "ftp" is offered, and a server that selects another protocol is
@@ -83,6 +84,32 @@ class Truncation(FakeCase):
         self.assertEqual(rc, 0, self.show(rc, out, err, srv))
         self.assertEqual(srv.stored.get("up.bin"), src.read_bytes())
         self.assertTrue(srv.close_notify["up.bin"], "the upload ended without close_notify")
+
+
+class NegativeReply(FakeCase):
+    """ftp(1): success needs both ends to be good: a transfer whose data
+    ended cleanly (close_notify both ways) but whose final reply is 451
+    fails; the download stays a .part file."""
+
+    BODY = b"all of it\n" * 3000
+
+    def test_download_then_451(self):
+        srv = self.serve(files={"f.bin": self.BODY}, final="451 Local error in processing")
+        rc, out, err = self.ftp(srv, "get f.bin\n")
+        msg = self.show(rc, out, err, srv)
+        self.assertEqual(rc, fc.EXIT_FAIL, msg)
+        self.assertIn("451 Local error in processing", err, msg)
+        self.assertFalse((self.work / "f.bin").exists(), "renamed despite 451")
+        self.assertEqual((self.work / "f.bin.part").read_bytes(), self.BODY)
+
+    def test_upload_then_451(self):
+        src = ftptest.make_file(self.work / "up.bin", 30001, seed=6)
+        srv = self.serve(final="451 Local error in processing")
+        rc, out, err = self.ftp(srv, "put up.bin\n")
+        msg = self.show(rc, out, err, srv)
+        self.assertTrue(srv.close_notify.get("up.bin"), msg)     # the data side was clean
+        self.assertEqual(rc, fc.EXIT_FAIL, msg)
+        self.assertIn("451 Local error in processing", err, msg)
 
 
 class SessionReuse(FakeCase):

@@ -304,10 +304,13 @@ class ExplicitRequired(ServerCase):
         c.expect("TYPE I", 200)
         d = self.data(c, ctx)
         self.assertReply(c.cmd("STOR cut.bin"), 150)
-        d.send(os.urandom(100 * KIB))
+        body = os.urandom(100 * KIB)
+        d.send(body)
         d.sock.shutdown(socket.SHUT_WR)    # a FIN, no close_notify
         r = c.reply()
         self.assertReply(r, 426)
+        # A failed upload keeps what arrived (the client may resume it).
+        self.assertEqual(self.srv.path("cut.bin").read_bytes(), body)
         self.srv.wait_log("STOR /cut.bin: upload ended without TLS close_notify: truncated?")
         self.srv.wait_log(re.compile(r"STOR /cut\.bin: 102400 bytes in .*: "
                                      r"TLS stream ended without close_notify"))
