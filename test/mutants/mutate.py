@@ -292,7 +292,7 @@ def run_unit(tree, spec):
     if rc == 0:
         return f"{spec}: no test ran (unknown case?)"
     failed = re.findall(r"^[^:\n]+:\d+:[EF]:([^:]+):([^:]+):", out, re.M)
-    what = ", ".join(sorted({f"{suite}:{c}:{t}" for c, t in failed})) or spec
+    what = shorten(sorted({f"{suite}:{c}:{t}" for c, t in failed})) or spec
     return what + (" (timed out)" if rc is None else "")
 
 
@@ -312,7 +312,19 @@ def run_integration(tree, names):
     failed += re.findall(r"^(?:FAIL|ERROR): (\S.*?)\s*$", out, re.M)
     if rc is None or rc == 3:
         failed.append("(global timeout)")
-    return ", ".join(dict.fromkeys(failed)) or f"run.py exit {rc}"
+    return shorten(failed) or f"run.py exit {rc}"
+
+
+def shorten(failed, most=3):
+    """The failed tests, each once (subtests folded into their test), at
+    most `most` of them named."""
+    tests = {}
+    for f in failed:
+        tests.setdefault(f.split(" (")[0], []).append(f)
+    names = [t if len(subs) == 1 else f"{t} ({len(subs)} failures)"
+             for t, subs in tests.items()]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def run_tests(tree, unit, integration):
