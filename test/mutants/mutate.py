@@ -319,7 +319,7 @@ def shorten(failed, most=3):
     """The failed tests, each once (subtests folded into their test), at
     most `most` of them named."""
     tests = {}
-    for f in failed:
+    for f in dict.fromkeys(failed):     # run.py names a failure twice
         tests.setdefault(f.split(" (")[0], []).append(f)
     names = [t if len(subs) == 1 else f"{t} ({len(subs)} failures)"
              for t, subs in tests.items()]
