@@ -10,6 +10,10 @@
 #   make interop              the interop matrix of ftpd (lftp, curl, ftplib,
 #                             gnutls-cli); make check runs it via test_interop.py
 #   make run                  build, set up, and start a demo ftpd on localhost
+#   make mutate               break each security and data-loss promise of the
+#                             man pages with a one-line mutant (test/mutants/)
+#                             and check that a test catches it; slow, not part
+#                             of check (MUTANTS='client-*' picks, MUTATE_JOBS=2)
 #   make lint                 banned functions and a complexity ceiling
 #   make fuzz                 libFuzzer harnesses (clang)
 #   make install              programs, man pages, samples, systemd units,
@@ -91,7 +95,7 @@ LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(O)/%.o)
 LOADGEN := $(O)/test/bench/loadgen
 
 .PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop bench clean install uninstall FORCE
+	interop bench mutate clean install uninstall FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP) $(FTPCERT)
@@ -184,6 +188,10 @@ check: deps
 	$(MAKE) check-integration
 	$(MAKE) check-san
 	@echo "make check: all suites passed (default and ASan+UBSan builds)"
+
+# Works on copies in a scratch directory (MUTATE_TMP); the tree is only read.
+mutate: deps
+	@python3 test/mutants/mutate.py --jobs $(or $(MUTATE_JOBS),1) $(MUTANTS)
 
 run: deps all
 	@sh server/demo.sh

@@ -415,6 +415,9 @@ static void data_ready_cb(struct ftp_dataconn *dc, int status) {
   if (c->dc != dc || c->xfer == NULL || c->state == FTPC_ST_ABOR)
     return;
   if (status != 0) {
+    /* Security: a data connection we refuse is closed now, so that nothing
+     * more is read from it and the server learns at once. */
+    ftp_dataconn_abort(dc);
     note_data_end(c, status);
     abort_transfer(c, status, 0);
     return;
@@ -484,6 +487,13 @@ static void finish(struct ftpc *c) {
     xfer_fail(c, FTP_E_ABORTED, "interrupted: transfer aborted");
     return;
   }
+  /* Our own refusal first: the server's 426 or 425 only follows from it. */
+  if (c->data_status == FTP_E_TLS_NOT_RESUMED) {
+    xfer_fail(c, FTP_E_TLS_NOT_RESUMED,
+              "the data connection did not resume the control connection's "
+              "TLS session (SECURE_SESSION_REUSE REQUIRED)");
+    return;
+  }
   if (code != 0 && FTPC_NEG(code)) {
     xfer_fail(c, FTP_E_REFUSED, "%d %s", code, c->final_text);
     return;
@@ -492,12 +502,6 @@ static void finish(struct ftpc *c) {
     xfer_fail(c, FTP_E_TLS_TRUNCATED,
               "the data stream ended without TLS close_notify: truncated, "
               "not accepted (server said %d)", code);
-    return;
-  }
-  if (c->data_status == FTP_E_TLS_NOT_RESUMED) {
-    xfer_fail(c, FTP_E_TLS_NOT_RESUMED,
-              "the data connection did not resume the control connection's "
-              "TLS session (SECURE_SESSION_REUSE REQUIRED)");
     return;
   }
   if (c->data_status != 0) {

@@ -735,6 +735,35 @@ START_TEST(test_load_group_writable) {
 }
 END_TEST
 
+/* Owned by root or by the server's own uid, or refused: whoever owns the
+ * USERFILE can add users.  Only root can make a file someone else's, so as
+ * another user the test checks the accepted owners only (CI runs as root). */
+START_TEST(test_load_owner) {
+  char path[128];
+  struct diags d;
+  struct ftp_users *u;
+
+  snprintf(path, sizeof(path), "%s/users", tmpdir);
+  write_file(path, "alice:*:/a\n", 0644);
+  memset(&d, 0, sizeof(d));
+  ck_assert_int_eq(ftp_users_load(path, diag_cb, &d, &u), 0); /* ours */
+  ftp_users_unref(u);
+  if (geteuid() != 0)
+    return;
+  ck_assert_int_eq(chown(path, 12345, 0), 0);
+  memset(&d, 0, sizeof(d));
+  ck_assert_int_eq(ftp_users_load(path, diag_cb, &d, &u), FTP_E_REFUSED);
+  ck_assert_ptr_null(u);
+  ck_assert_int_eq(d.n, 1);
+  ck_assert_msg(strstr(d.msg[0], "owned by uid 12345, not by root") != NULL, "%s", d.msg[0]);
+  ck_assert(strncmp(d.msg[0], path, strlen(path)) == 0);
+  /* Group and mode do not matter beyond go-w: root's file, any group. */
+  ck_assert_int_eq(chown(path, 0, 12345), 0);
+  ck_assert_int_eq(ftp_users_load(path, diag_cb, &d, &u), 0);
+  ftp_users_unref(u);
+}
+END_TEST
+
 START_TEST(test_load_missing_and_not_regular) {
   char path[128];
   struct diags d;
@@ -820,6 +849,7 @@ static Suite *users_suite(void) {
   tcase_add_test(tc, test_load_good);
   tcase_add_test(tc, test_load_errors_named_by_path);
   tcase_add_test(tc, test_load_group_writable);
+  tcase_add_test(tc, test_load_owner);
   tcase_add_test(tc, test_load_missing_and_not_regular);
   tcase_add_test(tc, test_load_too_big);
   suite_add_tcase(s, tc);
