@@ -151,6 +151,7 @@ static int sink_cb(struct ftp_dataconn *dc, const void *p, size_t n) {
 
 static int both_ready(struct rig *g) { return g->srv.ready != 1 && g->cli.ready != 1; }
 static int cli_ready(struct rig *g) { return g->cli.ready != 1; }
+static int srv_ready(struct rig *g) { return g->srv.ready != 1; }
 static int both_done(struct rig *g) { return g->srv.done != 1 && g->cli.done != 1; }
 
 /* Server listens on 127.0.0.1; the client connects.  tls: PROT P.
