@@ -134,6 +134,7 @@ static Suite *tls_suite(void) {
   tcase_add_test(tc, test_cafile_without_certificates);
   tcase_add_test(tc, test_insecure_cipher_refused);
   tcase_add_test(tc, test_pkcs12_keyring);
+  tcase_add_test(tc, test_resume_scopes_are_distinct);
   suite_add_tcase(s, tc);
   return s;
 }
