@@ -1,4 +1,4 @@
-"""ftpd_harness: start our ftpd on loopback with a member the test writes.
+"""ftpd_harness: the one way a test starts our ftpd.
 
     from ftpd_harness import Ftpd
 
@@ -9,13 +9,25 @@
     # leaving the block stopped ftpd by its PID (SIGTERM, SIGKILL after a
     # grace period) and checked that it exited 0 without a sanitizer report
 
+Every test file that serves with ftpd gets it here: the member, the users
+and their homes, the certificates (from the run's throwaway CA,
+ftptest.certs()), the start with the build under test (ftptest.ftpd_path(),
+FTPTEST_BUILD), the wait until every listener accepts, the log, reloads and
+signals by PID, and at the end the stop by PID with the checks that ftpd
+exited 0 and that no sanitizer reported anything.  Other programs (vsftpd,
+HAProxy, demo.sh) start through ftptest.ServerProc.
+
 Everything a server needs is made in a new directory below the run's
 temporary directory (ftptest.tmpdir): the member (ftpd.data), a USERFILE
 (users), one home directory per user (home/NAME), the transfer log
 (xferlog) and the PID file (ftpd.pid).  The member always codes PORT (a free
-port), LISTENADDRESS (`hosts`), USERFILE, XFERLOG and PIDFILE; the test's
-statements come after them, so a test may override any of them (the last
-statement of a keyword wins), and EXTENSIONS statements add to the defaults.
+port), LISTENADDRESS (`hosts`), USERFILE, XFERLOG and PIDFILE (and RUNAS
+nobody when we are root), and, when asked, EXTENSIONS AUTH_TLS, KEYRING, TLSPORT and PASSIVEDATAPORTS; the
+test's statements come after them, so a test may override any of them (the
+last statement of a keyword wins), and EXTENSIONS statements add to the
+defaults.  With `sample`, a member of ftpdata/ comes first, the harness's
+statements after it (they override its PORT, USERFILE and the like), the
+test's last.
 
 Privileges.  CI runs as root; ftpd started as root binds, then switches to
 RUNAS (`nobody` unless the member says otherwise) and serves every session
@@ -30,27 +42,36 @@ RUNAS, works.  When we are not root, ftpd ignores RUNAS and runs as us.
 API (details in each docstring):
 
     Ftpd(name, member=None, users=None, hosts=("127.0.0.1",), tls=False,
-         verbose=True, args=(), user_options=None)
-        .start(detach=False, extra_groups=None), .stop(check=True) -> exit
-        status, `with`,
-        .wait_exit(timeout, check=True) -> exit status (after a signal)
-        .port, .host, .hosts, .dir, .member_path, .userfile_path,
-        .xferlog_path, .pid_path, .keyring_path, .cafile (tls=True),
-        .pid, .alive(), .proc (the ftptest.ServerProc), .user, .password,
-        .users, .runas, .run_uid, .run_gid
-        .home(user=None) -> Path, .give(path), .url(path, host=None)
-        .write_member(member), .signal(sig), .hup()
+         verbose=True, args=(), user_options=None, *, sample=None,
+         keyring=None, implicit=False, passive=0, files=None,
+         shared_home=False)
+        .start(detach=False, extra_groups=None, wrapper=(), binary=None,
+               env=None, wait_on=None), `with`,
+        .stop(check=True) -> exit status, .kill(),
+        .wait_exit(timeout, check=True, status=0) -> exit status
+        .port, .tlsport, .passive, .host, .hosts, .ipv6, .dir, .member_path,
+        .userfile_path, .xferlog_path, .pid_path, .keyring_path, .cafile,
+        .pid, .alive(), .proc (the ftptest.Proc), .user, .password, .users,
+        .hashes, .runas, .run_uid, .run_gid
+        .home(user=None) -> Path, .path(name) -> Path, .give(path),
+        .url(path, host=None, user=None, scheme="ftp", port=None)
+        .write_member(member), .signal(sig), .hup(), .reload() -> log text
         .log() -> str (stderr and transfer log), .stderr(), .xferlog(),
         .wait_log(text, timeout), .sanitizer_reports() -> [str]
         .ftplib(host=None, login=True, user=None, password=None, timeout=10)
+        .run(args, timeout) -> (exit code, stdout, stderr): ftpd with this
+            member in the foreground, for start-up refusals
+    loopbacks(): ("127.0.0.1", "::1"), or ("127.0.0.1",) without IPv6
     runas_account() -> (name, uid, gid): whom ftpd serves sessions as
+    ftpd_run(args, timeout) -> (exit code, stdout, stderr) of ftpd ARGS
     ftpd_check(member_path) -> (exit code, stdout, stderr) of `ftpd -t -f`
     stop_pid(pid, timeout): stop a process that is not our child (ftpd -d)
+    free_port_all(hosts): a port free on every address of `hosts`
 
 Sanitizers: a sanitizer build (make SAN=address,undefined) reports on
 stderr, which the harness keeps; a detached ftpd has no stderr, so its
 reports go to files in .dir/sanitizer/ (ASAN_OPTIONS and UBSAN_OPTIONS
-log_path).  stop() fails on either.
+log_path).  stop(), wait_exit(), kill() and ftpd_run() fail on either.
 
 Python 3.11 standard library only.
 """
@@ -71,11 +92,16 @@ import ftptest
 DEFAULT_USER = "alice"
 DEFAULT_PASSWORD = "alice-Secret-1"
 
-# What a sanitizer prints when it finds something; with
+# What a sanitizer prints when it finds something (ASan, LSan at exit,
+# UBSan, and the others should a build ever use them); with
 # -fno-sanitize-recover=all the process also dies, but a report in the log
 # is the clearest evidence.
-_SANITIZER_RE = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|"
-                           r"SUMMARY: (Address|Undefined|Leak)Sanitizer")
+SANITIZER_RE = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|"
+                          r"SUMMARY: (Address|Undefined|Leak|Thread|Memory)Sanitizer")
+_SANITIZER_RE = SANITIZER_RE        # the name test files used before
+
+# The outcome of a SIGHUP, one of these lines (server/server.c: reload).
+_RELOADED_RE = re.compile(r"new configuration in effect|keeping the previous configuration")
 
 _hash_cache = {}
 
@@ -85,6 +111,13 @@ def _passwd_hash(password):
     if password not in _hash_cache:
         _hash_cache[password] = ftptest.passwd_hash(password)
     return _hash_cache[password]
+
+
+def loopbacks():
+    """Both loopback addresses, or 127.0.0.1 alone where ::1 cannot be
+    bound (for tests that cover IPv6 when the machine has it; a test that
+    requires it calls ftptest.require_ipv6())."""
+    return ("127.0.0.1", "::1") if ftptest.ipv6_available() else ("127.0.0.1",)
 
 
 def runas_account(member_runas="nobody"):
@@ -145,6 +178,28 @@ def free_port_all(hosts):
     raise AssertionError(f"no port free on all of {hosts}")
 
 
+def sanitizer_lines(text):
+    """The lines of `text` in which a sanitizer reported something."""
+    return [line for line in text.splitlines() if SANITIZER_RE.search(line)]
+
+
+def ftpd_run(args, timeout=30, binary=None):
+    """Run ftpd (the build under test, or `binary`) with `args` to its
+    end: (exit code, stdout, stderr).  For what exits by itself: -t, -h,
+    a start-up refusal.  Fails if a sanitizer reported anything."""
+    rc, out, err = ftptest.run([binary or ftptest.ftpd_path(), *args], timeout=timeout)
+    reports = sanitizer_lines(err)
+    if reports:
+        raise AssertionError(f"ftpd {' '.join(map(str, args))}: sanitizer report\n"
+                             + "\n".join(reports) + "\n" + err[-8000:])
+    return rc, out, err
+
+
+def ftpd_check(member_path, timeout=30):
+    """`ftpd -t -f member_path`: (exit code, stdout, stderr)."""
+    return ftpd_run(["-t", "-f", member_path], timeout=timeout)
+
+
 class Ftpd:
     """One ftpd with its own member, users and homes.
 
@@ -152,18 +207,34 @@ class Ftpd:
     member   the test's statements: dict, list of lines or text (see above)
     users    {name: password}; default {"alice": DEFAULT_PASSWORD}.  The
              first is `user` / `password`.  A password of None writes "*"
-             (no password login: e.g. the account ANONYMOUS maps to).
-    hosts    addresses to listen on: ("127.0.0.1",), ("::1",) or both
+             (no password login: e.g. the account ANONYMOUS maps to, or one
+             a client certificate logs in).
+    hosts    addresses to listen on: ("127.0.0.1",), ("::1",), both, or
+             loopbacks()
     tls      add EXTENSIONS AUTH_TLS and a KEYRING (the run's CA-signed
              certificate for localhost, 127.0.0.1 and ::1; CA: .cafile)
     verbose  -v: ftpd logs every command and reply (debug level)
     args     more ftpd arguments
     user_options  {name: "readonly,umask=077"}: the options field of those
              users' USERFILE lines
+    sample   a member of ftpdata/ (a file name) to serve: its text comes
+             first, the harness's and the test's statements after it
+    keyring  the KEYRING to serve with: None for the run's certificate when
+             tls (none otherwise), a path for another (a copy is served),
+             False for none even with tls (AUTH is then 431)
+    implicit also listen for implicit TLS: TLSPORT (.tlsport), a port free
+             on every address of `hosts`
+    passive  a number of ports: PASSIVEDATAPORTS over that many free ports
+             (.passive = (first, last)); 0 leaves ftpd's default
+    files    {name: size}: files made in the first user's home (seeded by
+             size, ftptest.make_tree) and given to RUNAS; .hashes maps each
+             name to its SHA-256
+    shared_home  every user gets the first user's home (one tree for all)
     """
 
     def __init__(self, name="ftpd", member=None, users=None, hosts=("127.0.0.1",),
-                 tls=False, verbose=True, args=(), user_options=None):
+                 tls=False, verbose=True, args=(), user_options=None, *, sample=None,
+                 keyring=None, implicit=False, passive=0, files=None, shared_home=False):
         self.name = name
         self.hosts = tuple(hosts)
         self.host = self.hosts[0]
@@ -174,7 +245,11 @@ class Ftpd:
         self.verbose = verbose
         self.args = list(args)
         self.user_options = dict(user_options or {})
+        self.shared_home = shared_home
+        self.sample = (ftptest.src_dir() / "ftpdata" / sample).read_text() if sample else None
         self.proc = None
+        self.binary = None
+        self.wrapped = False
         self.daemon_pid = None
         self.exit_status = None
         self.dir = ftptest.tmpdir(name)
@@ -183,14 +258,27 @@ class Ftpd:
         self.xferlog_path = self.dir / "xferlog"
         self.pid_path = self.dir / "ftpd.pid"
         self.keyring_path = self.dir / "keyring.pem"
-        self.cafile = None
         self.port = free_port_all(self.hosts)
+        self.tlsport = free_port_all(self.hosts) if implicit else 0
+        family = ftptest.family_of(self.host)
+        self.passive = ftptest.free_port_range(passive, family) if passive else None
         self.runas, self.run_uid, self.run_gid = runas_account()
+        self._keyring = keyring if keyring is not None else (tls and ftptest.certs().server.keyring)
+        self.cafile = ftptest.certs().ca_cert if (tls or self._keyring) else None
         self._prepare()
+        self.hashes = {}
+        if files:
+            self.hashes = ftptest.make_tree(self.home(), files)
+            self.give(self.home())
         self.write_member(member)
 
     def __repr__(self):
         return f"<Ftpd {self.name} {ftptest.url_host(self.host)}:{self.port}>"
+
+    @property
+    def ipv6(self):
+        """Does ftpd listen on an IPv6 address?"""
+        return any(":" in h for h in self.hosts)
 
     # --- set-up ----------------------------------------------------------
 
@@ -203,20 +291,19 @@ class Ftpd:
         lines = []
         for u, pw in self.users.items():
             home = self.home(u)
-            home.mkdir(parents=True)
-            _give(home, self.run_uid, self.run_gid)
+            if not home.exists():
+                home.mkdir(parents=True)
+                _give(home, self.run_uid, self.run_gid)
             line = f"{u}:{_passwd_hash(pw) if pw is not None else '*'}:{home}"
             if self.user_options.get(u):
                 line += f":{self.user_options[u]}"
             lines.append(line)
         self.userfile_path.write_text("\n".join(lines) + "\n")
         os.chmod(self.userfile_path, 0o644)
-        if self.tls:
-            c = ftptest.certs()
-            shutil.copyfile(c.server.keyring, self.keyring_path)
+        if self._keyring:
+            shutil.copyfile(self._keyring, self.keyring_path)
             os.chmod(self.keyring_path, 0o600)
             _give(self.keyring_path, self.run_uid, self.run_gid)
-            self.cafile = c.ca_cert
 
     def _base_lines(self):
         lines = ["; written by ftpd_harness",
@@ -225,20 +312,36 @@ class Ftpd:
                  f"USERFILE {self.userfile_path}",
                  f"XFERLOG {self.xferlog_path}",
                  f"PIDFILE {self.pid_path}"]
+        if os.geteuid() == 0:
+            lines.append(f"RUNAS {self.runas}")     # what the homes were given to
         if self.tls:
-            lines += ["EXTENSIONS AUTH_TLS", f"KEYRING {self.keyring_path}"]
+            lines.append("EXTENSIONS AUTH_TLS")
+        if self._keyring:
+            lines.append(f"KEYRING {self.keyring_path}")
+        if self.tlsport:
+            lines.append(f"TLSPORT {self.tlsport}")
+        if self.passive:
+            lines.append("PASSIVEDATAPORTS (%d,%d)" % self.passive)
         return lines
 
     def write_member(self, member):
-        """(Re)write the member: the harness's statements, then `member`.
-        ftpd reads it at start and on SIGHUP."""
-        text = "\n".join(self._base_lines() + _member_lines(member)) + "\n"
-        self.member_path.write_text(text)
+        """(Re)write the member: the sample, the harness's statements, then
+        `member`.  ftpd reads it at start and on SIGHUP."""
+        lines = self._base_lines() + ["; the test's"] + _member_lines(member)
+        if self.sample is not None:
+            lines = [self.sample] + lines
+        self.member_path.write_text("\n".join(lines) + "\n")
         os.chmod(self.member_path, 0o644)
 
     def home(self, user=None):
         """The home directory (the FTP root) of `user` (default: .user)."""
+        if self.shared_home:
+            user = None
         return self.dir / "home" / (user or self.user)
+
+    def path(self, name):
+        """The file `name` in the first user's home, on the server's disk."""
+        return self.home() / name
 
     def give(self, path):
         """Make `path` (a file or tree the test created in a home) belong to
@@ -247,8 +350,8 @@ class Ftpd:
 
     # --- life --------------------------------------------------------------
 
-    def _cmd(self, detach):
-        cmd = [ftptest.ftpd_path(), "-f", self.member_path]
+    def _cmd(self, detach, binary=None, wrapper=()):
+        cmd = [*wrapper, binary or ftptest.ftpd_path(), "-f", self.member_path]
         if self.verbose:
             cmd.append("-v")
         if detach:
@@ -267,34 +370,68 @@ class Ftpd:
             env[var] = (old + ":" if old else "") + f"log_path={d}/{var[:4].lower()}"
         return env
 
-    def start(self, detach=False, extra_groups=None):
-        """Start ftpd and wait until every address of `hosts` accepts on
-        .port, and the sessions of those probes have ended; fails with
-        ftpd's output if it does not within a few seconds.  Returns self.
+    def listeners(self):
+        """(host, port) of every listener the member asks for."""
+        ports = [self.port] + ([self.tlsport] if self.tlsport else [])
+        return [(h, p) for p in ports for h in self.hosts]
+
+    def start(self, detach=False, extra_groups=None, wrapper=(), binary=None, env=None,
+              wait_on=None):
+        """Start ftpd and wait until every listener (every address of
+        `hosts`, on .port and .tlsport) accepts, and the sessions of those
+        probes have ended (so that session counts, MAXSESSIONS and
+        MAXSESSIONSPERIP, start from zero for the test); fails with ftpd's
+        output if it does not within a few seconds.  Returns self.  A
+        server that was stopped or killed may be started again.
 
         detach: run `ftpd -d`: the process we start must exit 0 at once,
         leaving a daemon in a session of its own whose PID is read from
         PIDFILE (.pid); stop() then stops that PID.
 
         extra_groups: supplementary group ids ftpd starts with (as root),
-        to see that the switch to RUNAS drops them."""
-        if not detach:
-            self.proc = ftptest.ServerProc(self._cmd(False), self.port, host=self.host,
-                                           tmp=self.dir, name="ftpd",
-                                           logs=[self.xferlog_path],
-                                           extra_groups=extra_groups)
-            self.proc.start()
-        else:
+        to see that the switch to RUNAS drops them.
+
+        wrapper: argv that runs ftpd (strace -f ..., setpriv ...,
+        systemd-socket-activate ...); .pid is then ftpd's own process
+        below it, which signals and stop() reach.  binary: another ftpd
+        (the production build, where a sanitizer's runtime would be in the
+        way).  env: more environment for ftpd (or the wrapper).
+
+        wait_on: the (host, port) pairs to probe instead of listeners(),
+        e.g. the sockets a service manager hands over; () waits for
+        nothing (a test that expects ftpd to refuse to start)."""
+        if self.alive():
+            raise AssertionError(f"{self.name}: ftpd is already running")
+        self.exit_status = None
+        if detach:
+            if wrapper or binary:
+                raise ValueError("a detached ftpd runs without wrapper or other binary")
             self._start_detached()
-        for h in self.hosts[1:] if not detach else self.hosts:
-            ftptest.wait_port(h, self.port, proc=self.proc)
-        if not detach:
-            # Each address was probed with one connection: wait until ftpd
-            # has seen them close, so that session counts (MAXSESSIONS,
-            # MAXSESSIONSPERIP) start from zero for the test.
-            ftptest.wait_for(lambda: self.stderr().count("session closed:") >= len(self.hosts),
-                             ftptest.START_TIMEOUT, f"{self.name}: the probes' sessions to end")
+            for h, p in self.listeners() if wait_on is None else wait_on:
+                ftptest.wait_port(h, p)
+            return self
+        self.binary = Path(binary or ftptest.ftpd_path())
+        self.wrapped = bool(wrapper)
+        self.proc = ftptest.Proc(self._cmd(False, self.binary, wrapper), name="ftpd",
+                                 tmp=self.dir, env=env, extra_groups=extra_groups).start()
+        try:
+            self._wait_ready(self.listeners() if wait_on is None else wait_on)
+        except AssertionError as e:
+            self.proc.stop()
+            self.exit_status = self.proc.returncode
+            raise AssertionError(f"{self.name}: {e}\n{self._xferlog_part()}") from None
         return self
+
+    def _wait_ready(self, probes):
+        """Connect once to each of `probes`, then wait until ftpd logged
+        the end of as many sessions."""
+        closed_before = self.stderr().count("session closed:")
+        for h, p in probes:
+            ftptest.wait_port(h, p, proc=self.proc)
+        if probes:
+            ftptest.wait_for(
+                lambda: self.stderr().count("session closed:") - closed_before >= len(probes),
+                ftptest.START_TIMEOUT, f"{self.name}: the probes' sessions to end")
 
     def _start_detached(self):
         # Not ftptest.run(): it would signal what is left of the starter's
@@ -320,22 +457,57 @@ class Ftpd:
 
     @property
     def pid(self):
+        """ftpd's PID: the daemon's (ftpd -d), ftpd's own below a wrapper,
+        or the process we started."""
         if self.daemon_pid is not None:
             return self.daemon_pid
-        return self.proc.pid if self.proc else None
+        if self.proc is None:
+            return None
+        if self.wrapped:
+            return self._ftpd_below(self.proc.pid) or self.proc.pid
+        return self.proc.pid
+
+    def _ftpd_below(self, pid):
+        """The first process in the tree of `pid` (itself included) that
+        runs our binary, or None."""
+        want = os.path.realpath(self.binary)
+        table = ftptest._proc_table()
+        for p in [pid] + sorted(ftptest._descendants(table, pid)):
+            try:
+                if os.path.realpath(f"/proc/{p}/exe") == want:
+                    return p
+            except OSError:
+                continue
+        return None
 
     def alive(self):
         if self.daemon_pid is not None:
             return _proc_start_time(self.daemon_pid) is not None
         return self.proc is not None and self.proc.alive()
 
+    def _terminate(self):
+        """SIGTERM to ftpd's PID, a bounded wait for the process we started
+        to end (ftpd, or the wrapper that reports ftpd's status), then the
+        process group stopped as ftptest stops any process (SIGKILL for
+        what is left).  Returns the exit status."""
+        if self.proc.alive():
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.popen.wait(ftptest.STOP_TIMEOUT * (2 if self.wrapped else 1))
+            except subprocess.TimeoutExpired:
+                pass
+        return self.proc.stop()
+
     def stop(self, check=True):
         """Stop ftpd by its PID (SIGTERM, SIGKILL after a grace period) and
         return its exit status (a detached ftpd is not our child: 0 if it
         exited on SIGTERM, -9 if it had to be killed).  check: fail unless
-        it exited 0 (a graceful stop) and reported nothing through a
-        sanitizer.  Idempotent: a second call returns the first status and
-        checks nothing."""
+        it exited 0 (a graceful stop; also when it had exited before) and
+        reported nothing through a sanitizer.  Idempotent: a second call
+        returns the first status and checks nothing."""
         if self.exit_status is not None:
             return self.exit_status
         if self.daemon_pid is not None:
@@ -343,21 +515,25 @@ class Ftpd:
             _Detached.forget(self)
             self.exit_status = -signal.SIGKILL if killed else 0
         elif self.proc is not None:
-            self.exit_status = self.proc.stop()
+            self.exit_status = self._terminate()
         else:
             return None
         if check:
-            reports = self.sanitizer_reports()
-            if self.exit_status != 0 or reports:
-                raise AssertionError(f"{self.name}: ftpd exited {self.exit_status} "
-                                     f"on SIGTERM\n" + "\n".join(reports) + "\n"
-                                     + self.log()[-8000:])
+            self._check_exit(0, "on SIGTERM")
         return self.exit_status
 
-    def wait_exit(self, timeout=ftptest.STOP_TIMEOUT, check=True):
-        """Wait until ftpd exits on its own (after a signal the test sent),
-        then as stop(): returns the exit status, and with check fails
-        unless it is 0 without sanitizer reports."""
+    def _check_exit(self, status, when):
+        reports = self.sanitizer_reports()
+        if self.exit_status != status or reports:
+            raise AssertionError(f"{self.name}: ftpd exited {self.exit_status} {when}"
+                                 f" (expected {status})\n" + "\n".join(reports) + "\n"
+                                 + self.log()[-8000:])
+
+    def wait_exit(self, timeout=ftptest.STOP_TIMEOUT, check=True, status=0):
+        """Wait until ftpd exits on its own (after a signal the test sent,
+        or a refusal to start), then as stop(): returns the exit status,
+        and with check fails unless it is `status` without sanitizer
+        reports."""
         if self.daemon_pid is not None:
             ftptest.wait_for(lambda: not self.alive(), timeout, f"{self.name} to exit")
         elif self.proc is not None:
@@ -366,7 +542,23 @@ class Ftpd:
             except subprocess.TimeoutExpired:
                 raise AssertionError(f"{self.name}: ftpd still running after {timeout}s\n"
                                      + self.log()[-8000:]) from None
+        if self.exit_status is None and self.proc is not None and self.daemon_pid is None:
+            self.exit_status = self.proc.stop()
+            if check:
+                self._check_exit(status, "by itself")
+            return self.exit_status
         return self.stop(check)
+
+    def kill(self):
+        """SIGKILL to ftpd by its PID, as a crash would end it; reap it.
+        Fails if a sanitizer had reported anything before.  start() may
+        bring it back; stop() then checks the new process."""
+        os.kill(self.pid, signal.SIGKILL)
+        self.exit_status = self.proc.stop()
+        reports = self.sanitizer_reports()
+        if reports:
+            raise AssertionError(f"{self.name}: sanitizer report before SIGKILL\n"
+                                 + "\n".join(reports))
 
     def __enter__(self):
         if self.proc is None:
@@ -380,17 +572,39 @@ class Ftpd:
 
     def signal(self, sig):
         """Send `sig` to ftpd (by PID)."""
-        os.kill(self.proc.pid, sig)
+        os.kill(self.pid, sig)
 
     def hup(self):
         self.signal(signal.SIGHUP)
 
+    def reload(self, timeout=10):
+        """SIGHUP (re-read the member), and wait until ftpd logs the
+        outcome: returns what it logged since the signal, in which either
+        "new configuration in effect" or "keeping the previous
+        configuration" (the member had errors, or needs a restart)."""
+        mark = len(self.stderr())
+        self.hup()
+        return ftptest.wait_for(
+            lambda: (lambda s: s if _RELOADED_RE.search(s) else None)(self.stderr()[mark:]),
+            timeout, f"{self.name}: the outcome of SIGHUP in the log")
+
+    def run(self, args=(), timeout=10):
+        """ftpd with this member in the foreground (not started as a
+        server: for a start-up refusal), to its end: (exit code, stdout,
+        stderr)."""
+        return ftpd_run(["-f", self.member_path, *args], timeout=timeout)
+
     # --- output ------------------------------------------------------------
+
+    def _xferlog_part(self):
+        text = self.xferlog()
+        return f"--- {self.xferlog_path.name} ---\n{text}" if text else ""
 
     def log(self):
         """What ftpd printed (its log goes to stderr in the foreground),
         then the transfer log."""
-        return self.proc.log() if self.proc else ""
+        parts = [self.proc.output() if self.proc else "", self._xferlog_part()]
+        return "\n".join(p for p in parts if p)
 
     def stderr(self):
         p = self.proc.stderr_path if self.proc else None
@@ -418,14 +632,17 @@ class Ftpd:
         if d.is_dir():
             for p in sorted(d.iterdir()):
                 text += "\n" + p.read_text(errors="replace")
-        return [l for l in text.splitlines() if _SANITIZER_RE.search(l)]
+        return sanitizer_lines(text)
 
     # --- clients -----------------------------------------------------------
 
-    def url(self, path="", host=None, user=None):
-        """ftp://host:port/path (host defaults to .host; IPv6 bracketed).
-        Paths are relative to the user's root."""
-        return ftptest.ftp_url(host or self.host, self.port, path)
+    def url(self, path="", host=None, user=None, scheme="ftp", port=None):
+        """scheme://[user@]host:port/path (host defaults to .host, IPv6
+        bracketed; port to .port).  Paths are relative to the user's
+        root; `user` goes in as given (it may carry ":password")."""
+        who = f"{user}@" if user else ""
+        return (f"{scheme}://{who}{ftptest.url_host(host or self.host)}:{port or self.port}"
+                f"/{path.lstrip('/')}")
 
     def ftplib(self, host=None, login=True, user=None, password=None, timeout=10):
         """An ftplib.FTP connected to `host` (default .host), logged in as
@@ -464,11 +681,6 @@ class _Detached:
         d = cls._by_server.pop(id(srv), None)
         if d is not None:
             ftptest._unregister(d)
-
-
-def ftpd_check(member_path, timeout=30):
-    """`ftpd -t -f member_path`: (exit code, stdout, stderr)."""
-    return ftptest.run([ftptest.ftpd_path(), "-t", "-f", member_path], timeout=timeout)
 
 
 def _proc_start_time(pid):

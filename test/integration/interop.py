@@ -69,7 +69,7 @@ SRC = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.dont_write_bytecode = True          # no __pycache__ in the source tree
 
-import ftpd_tls_harness as H            # noqa: E402  (after sys.path)
+import ftpwire                          # noqa: E402  (after sys.path)
 import ftptest                          # noqa: E402
 
 # Small files: the matrix is about modes, test_ftpd_tls.py about sizes.
@@ -155,16 +155,15 @@ class Servers:
     """One ftpd per configuration, every row logging in as its own user."""
 
     def __init__(self, rows):
-        self.hash = ftptest.passwd_hash(H.PASSWORD)
         self.srv = {}
         for i, row in enumerate(rows):
             row.user = f"row{i + 1:02d}"
         for name, cfg in CONFIGS.items():
-            users = [f"{r.user}:{self.hash}:{{home}}" for r in rows if r.config == name]
+            users = {r.user: ftpwire.PASSWORD for r in rows if r.config == name}
             if not users:
                 continue
-            self.srv[name] = H.Ftpd(f"interop-{name}", cfg["keywords"], files=FILES,
-                                    implicit=cfg["implicit"], users=users)
+            self.srv[name] = ftpwire.ftpd(f"interop-{name}", cfg["keywords"], files=FILES,
+                                          implicit=cfg["implicit"], users=users)
 
     def start(self):
         for s in self.srv.values():

@@ -9,7 +9,8 @@ test (test_ftpd_hello.py) drive them through this module.
     rc, out, err = rclone(srv, ["copy", src, "ftpd:dir"], implicit=False, tls="1.3")
     result = basic_ftp(srv, spec)      # the JSON line of node/basic_ftp_client.js
 
-`srv` is an ftpd_tls_harness.Ftpd (host, port, tlsport, cafile, password).
+`srv` is an ftpd_harness.Ftpd (host, port, tlsport, cafile, password), as
+ftpwire.ftpd() makes it.
 The server's certificate is always verified against the run's CA: rclone
 through SSL_CERT_FILE (Go reads it on Linux; rclone's FTP backend takes no
 CA option of its own), basic-ftp through its TLS options.  Nothing turns

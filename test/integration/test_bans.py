@@ -63,13 +63,12 @@ def fail_login(srv, n, source="127.0.0.1"):
 class Bans(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tlsport = ftptest.free_port()
-        cls.srv = Ftpd("bans", tls=True, member={
-            "TLSPORT": cls.tlsport, "LOGINATTEMPTS": 20, "BANTIME": 600,
+        cls.srv = Ftpd("bans", tls=True, implicit=True, member={
+            "LOGINATTEMPTS": 20, "BANTIME": 600,
             "BANEXEMPT": "(127.0.0.2,2001:db8::/32)"})
+        cls.tlsport = cls.srv.tlsport
         cls.addClassCleanup(cls.srv.stop)
         cls.srv.start()
-        ftptest.wait_port("127.0.0.1", cls.tlsport)
         cls.exempt_replies = fail_login(cls.srv, 7, source="127.0.0.2")
         cls.replies = fail_login(cls.srv, 5)
         cls.srv.wait_log("security: banned")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import ftpclient as fc
 import ftptest
-from test_client_ftpd import PASSWORD, USER, ClientTest, Ftpd
+from test_client_ftpd import PASSWORD, USER, ClientTest, sample_ftpd, url
 
 BIG = "big.bin"
 
@@ -81,7 +81,7 @@ class Destinations(ClientTest):
     member = "tls-required.data"
 
     def get(self, local, remote=BIG, **kw):
-        return self.ok(["-o", local, self.srv.url(remote)], **kw)
+        return self.ok(["-o", local, url(self.srv, remote)], **kw)
 
     def no_part_files(self):
         parts = [p.name for p in self.work.rglob("*.part")]
@@ -102,7 +102,7 @@ class Destinations(ClientTest):
         reader = FifoReader(fifo)
         self.get(fifo)
         data = reader.wait()
-        self.assertEqual(digest(data), self.srv.files[BIG])
+        self.assertEqual(digest(data), self.srv.hashes[BIG])
         self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
         self.no_part_files()
 
@@ -123,7 +123,7 @@ class Destinations(ClientTest):
         os.symlink(other / "final.bin", self.work / "hop")
         os.symlink("hop", self.work / "link")
         self.get(self.work / "link")
-        self.assertEqual(ftptest.sha256(other / "final.bin"), self.srv.files[BIG])
+        self.assertEqual(ftptest.sha256(other / "final.bin"), self.srv.hashes[BIG])
         self.assertTrue((self.work / "link").is_symlink() and (self.work / "hop").is_symlink())
         self.assertEqual([p.name for p in other.iterdir()], ["final.bin"])
         self.no_part_files()
@@ -133,12 +133,12 @@ class Destinations(ClientTest):
         os.symlink("new.bin", link)
         self.get(link)
         self.assertTrue(link.is_symlink())
-        self.assertEqual(ftptest.sha256(self.work / "new.bin"), self.srv.files[BIG])
+        self.assertEqual(ftptest.sha256(self.work / "new.bin"), self.srv.hashes[BIG])
         self.no_part_files()
 
     def test_directory_refused(self):
         (self.work / "dir").mkdir()
-        rc, out, err = self.ftp(["-o", self.work / "dir", self.srv.url(BIG)])
+        rc, out, err = self.ftp(["-o", self.work / "dir", url(self.srv, BIG)])
         self.assertEqual(rc, fc.EXIT_FAIL, fc.show(rc, out, err))
         self.assertIn("is a directory", err)
         self.assertEqual(list((self.work / "dir").iterdir()), [])
@@ -155,7 +155,7 @@ class Destinations(ClientTest):
         script = "get big.bin null\nreget big.bin null\nget big.bin fifo\nreget text.txt link\n"
         rc, out, err = self.ftp(["-r", "tls", self.srv.host, self.srv.port], input=script)
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
-        self.assertEqual(digest(reader.wait()), self.srv.files[BIG])
+        self.assertEqual(digest(reader.wait()), self.srv.hashes[BIG])
         self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
         self.assertTrue((self.work / "link").is_symlink())
         self.assertEqual((self.work / "target.txt").read_text(),
@@ -167,7 +167,7 @@ class Destinations(ClientTest):
     def mode_under(self, mask, name, member_text=""):
         member = fc.write_member(self.work, member_text, name=f"{name}.data")
         argv = [ftptest.ftp_path(), "-f", member, "-N", self.netrc, "--ca-file",
-                ftptest.certs().ca_cert, "-o", name, self.srv.url("one.bin")]
+                ftptest.certs().ca_cert, "-o", name, url(self.srv, "one.bin")]
         rc, out, err = ftptest.run(with_umask(mask, argv), cwd=self.work)
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
         return stat.S_IMODE(os.stat(self.work / name).st_mode)
@@ -185,7 +185,7 @@ class CutOntoFifo(unittest.TestCase):
     non-zero exit, one clear line, the FIFO still a FIFO, no .part file."""
 
     def test_truncated_download_onto_fifo(self):
-        srv = Ftpd("tls-required.data", name="ftpd-cut")
+        srv = sample_ftpd("tls-required.data", name="ftpd-cut")
         self.addCleanup(srv.stop)
         srv.start()
         work = ftptest.tmpdir("cut")

@@ -15,9 +15,7 @@ non-zero, reget completes it byte for byte), a reply flood.
 """
 
 import os
-import pwd
 import re
-import signal
 import socket
 import time
 import unittest
@@ -26,19 +24,11 @@ from pathlib import Path
 
 import ftpclient as fc
 import ftptest
+from ftpd_harness import Ftpd
 
 USER = "demo"
 PASSWORD = "demo-Secret-1"
 TEXT = "first line\nsecond line\n\nlast line\n"
-
-_hash = None
-
-
-def password_hash():
-    global _hash
-    if _hash is None:
-        _hash = ftptest.passwd_hash(PASSWORD)
-    return _hash
 
 
 def codes(text, keyword):
@@ -46,62 +36,26 @@ def codes(text, keyword):
     return re.search(rf"^\s*{keyword}\b", text, re.M | re.I) is not None
 
 
-class Ftpd:
-    """ftpd serving member `member` of ftpdata/ (plus `extra` lines) for
-    USER, with ftptest.STANDARD_FILES and text.txt in its home."""
+def sample_ftpd(member, family=socket.AF_INET, keyring=None, extra="", name="ftpd"):
+    """An ftpd (not started) serving member `member` of ftpdata/ (plus
+    `extra` lines) for USER, with ftptest.STANDARD_FILES and text.txt in
+    its home, 16 passive ports, a KEYRING (the run's certificate, or
+    `keyring`) when the member codes one or `keyring` is given, and a
+    TLSPORT when the member codes one."""
+    text = (ftptest.src_dir() / "ftpdata" / member).read_text()
+    if keyring is None and codes(text, "KEYRING"):
+        keyring = ftptest.certs().server.keyring
+    srv = Ftpd(name, member=extra, sample=member, users={USER: PASSWORD},
+               hosts=(ftptest.loopback(family),), keyring=keyring or False,
+               implicit=codes(text, "TLSPORT"), passive=16, files=ftptest.STANDARD_FILES)
+    srv.path("text.txt").write_text(TEXT)
+    srv.give(srv.path("text.txt"))
+    return srv
 
-    def __init__(self, member, family=socket.AF_INET, keyring=None, extra="", name="ftpd"):
-        c = ftptest.certs()
-        self.d = ftptest.tmpdir(name)
-        self.home = self.d / "home"
-        self.files = ftptest.make_tree(self.home)
-        (self.home / "text.txt").write_text(TEXT)
-        self.host = ftptest.loopback(family)
-        self.family = family
-        self.port = ftptest.free_port(family)
-        self.text = (ftptest.src_dir() / "ftpdata" / member).read_text()
-        self.tlsport = ftptest.free_port(family) if codes(self.text, "TLSPORT") else None
-        self.passive = ftptest.free_port_range(16, family)
-        users = self.d / "users"
-        users.write_text(f"{USER}:{password_hash()}:{self.home}\n")
-        os.chmod(users, 0o600)
-        lines = [f"PORT {self.port}", f"LISTENADDRESS ({self.host})", f"USERFILE {users}",
-                 "PASSIVEDATAPORTS (%d,%d)" % self.passive]
-        if keyring is not None or codes(self.text, "KEYRING"):
-            lines.append(f"KEYRING {keyring or c.server.keyring}")
-        if self.tlsport:
-            lines.append(f"TLSPORT {self.tlsport}")
-        if os.getuid() == 0:
-            # ftpd refuses to serve as root: it switches to RUNAS, which
-            # must reach the home (below the run's 0700 temp directory).
-            lines.append("RUNAS nobody")
-            os.chmod(ftptest.tmp_root(), 0o711)
-            nobody = pwd.getpwnam("nobody")
-            for p in [self.home, *self.home.rglob("*")]:
-                os.chown(p, nobody.pw_uid, nobody.pw_gid)
-        self.member = self.d / "ftpd.data"
-        self.member.write_text(f"{self.text}\n; the test's\n" + "\n".join(lines) + "\n" + extra)
-        self.proc = None
 
-    def start(self):
-        self.proc = ftptest.ServerProc([ftptest.ftpd_path(), "-f", self.member, "-v"],
-                                       self.port, host=self.host, tmp=self.d, name="ftpd")
-        self.proc.start()
-        return self
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.stop()
-
-    def kill(self):
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.stop()
-
-    def log(self):
-        return self.proc.log() if self.proc is not None else ""
-
-    def url(self, path="", scheme="ftpes", user=USER, port=None):
-        return f"{scheme}://{user}@{ftptest.url_host(self.host)}:{port or self.port}/{path}"
+def url(srv, path="", scheme="ftpes", user=USER, port=None):
+    """scheme://USER@host:port/path of `srv` (the URLs our client takes)."""
+    return srv.url(path, user=user, scheme=scheme, port=port)
 
 
 class ClientTest(unittest.TestCase):
@@ -113,7 +67,7 @@ class ClientTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Ftpd(cls.member, family=cls.family, extra=cls.extra)
+        cls.srv = sample_ftpd(cls.member, family=cls.family, extra=cls.extra)
         cls.addClassCleanup(cls.srv.stop)
         cls.srv.start()
         cls.cdir = ftptest.tmpdir("client")
@@ -144,38 +98,38 @@ class ClientTest(unittest.TestCase):
         return self.ftp([*args, "-r", "tls", self.srv.host, self.srv.port], input=script, **kw)
 
     def same(self, local, name):
-        self.assertEqual(ftptest.sha256(local), self.srv.files[name], f"{name} differs")
+        self.assertEqual(ftptest.sha256(local), self.srv.hashes[name], f"{name} differs")
 
     def server_file(self, name):
-        return self.srv.home / name
+        return self.srv.path(name)
 
 
 class TlsRequired(ClientTest):
     """tls-required.data: AUTH TLS before USER, PROT P, reuse required."""
 
     def test_url_download_password_from_netrc(self):
-        out, err = self.ok(["-o", "out.bin", self.srv.url("big.bin")])
+        out, err = self.ok(["-o", "out.bin", url(self.srv, "big.bin")])
         self.same(self.work / "out.bin", "big.bin")
         self.assertFalse((self.work / "out.bin.part").exists())
         self.assertRegex(err, r"5242880 bytes received in [\d.]+ secs .*TLS1\.3 resumed")
         self.assertNotIn(PASSWORD, out + err)
 
     def test_url_default_name_listing_and_stdout(self):
-        self.ok([self.srv.url("one.bin")])
+        self.ok([url(self.srv, "one.bin")])
         self.same(self.work / "one.bin", "one.bin")
-        out, _ = self.ok([self.srv.url("")])
-        for name in self.srv.files:
+        out, _ = self.ok([url(self.srv, "")])
+        for name in self.srv.hashes:
             self.assertIn(name, out)
-        out, _ = self.ok(["-o", "-", self.srv.url("text.txt") + ";type=a"])
+        out, _ = self.ok(["-o", "-", url(self.srv, "text.txt") + ";type=a"])
         self.assertEqual(out, TEXT)
 
     def test_url_upload(self):
         a = ftptest.make_file(self.work / "up-a.bin", 100000, seed=1)
         b = ftptest.make_file(self.work / "up-b.bin", 3, seed=2)
-        self.ok(["-u", self.srv.url(""), a, b])
+        self.ok(["-u", url(self.srv, ""), a, b])
         self.assertEqual(ftptest.sha256(self.server_file("up-a.bin")), ftptest.sha256(a))
         self.assertEqual(ftptest.sha256(self.server_file("up-b.bin")), ftptest.sha256(b))
-        self.ok(["-u", self.srv.url("renamed.bin"), a])
+        self.ok(["-u", url(self.srv, "renamed.bin"), a])
         self.assertEqual(ftptest.sha256(self.server_file("renamed.bin")), ftptest.sha256(a))
 
     def test_batch_session(self):
@@ -199,7 +153,7 @@ class TlsRequired(ClientTest):
         self.assertIn("put2.bin\t200001", out)
         self.assertIn("m1.dat", out)
         self.same(self.work / "big.bin", "big.bin")
-        for name in self.srv.files:
+        for name in self.srv.hashes:
             self.same(self.work / "dl" / name, name)
         self.assertFalse(self.server_file("put2.bin").exists())
         self.assertFalse(self.server_file("sub").exists())
@@ -236,13 +190,13 @@ class TlsRequired(ClientTest):
         self.assertIn("usage: get remote-file", err)
 
     def test_login_failure(self):
-        rc, out, err = self.ftp(["-o", "x", self.srv.url("one.bin", user=f"{USER}:wrong")])
+        rc, out, err = self.ftp(["-o", "x", url(self.srv, "one.bin", user=f"{USER}:wrong")])
         self.assertEqual(rc, fc.EXIT_LOGIN, fc.show(rc, out, err, self.srv))
         self.assertIn("530", err)
         self.assertNotIn("wrong", err)   # the URL is shown redacted
 
     def test_plain_ftp_refused_by_server(self):
-        rc, out, err = self.ftp(["-o", "x", self.srv.url("one.bin", scheme="ftp")])
+        rc, out, err = self.ftp(["-o", "x", url(self.srv, "one.bin", scheme="ftp")])
         self.assertEqual(rc, fc.EXIT_LOGIN, fc.show(rc, out, err, self.srv))
 
     def test_tls_versions_pinned_by_member(self):
@@ -270,7 +224,7 @@ class TlsRequired(ClientTest):
                                   member_text="EPSV4 FALSE\n")
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
         self.assertRegex(self.srv.log(), r"-> PORT 127,0,0,1,\d+,\d+")
-        self.assertEqual(ftptest.sha256(self.server_file("act.bin")), self.srv.files["big.bin"])
+        self.assertEqual(ftptest.sha256(self.server_file("act.bin")), self.srv.hashes["big.bin"])
 
     def test_ascii_both_ways(self):
         rc, out, err = self.batch("ascii\nget text.txt t.txt\nput t.txt back.txt\n"
@@ -301,7 +255,7 @@ class TlsRequired(ClientTest):
     def test_no_password_and_no_terminal(self):
         netrc = fc.write_netrc(self.work, [])
         member = fc.write_member(self.work)
-        rc, out, err = fc.ftp(["-o", "x", self.srv.url("one.bin")], member, netrc,
+        rc, out, err = fc.ftp(["-o", "x", url(self.srv, "one.bin")], member, netrc,
                               cafile=ftptest.certs().ca_cert, cwd=self.work)
         self.assertEqual(rc, fc.EXIT_LOGIN, fc.show(rc, out, err))
 
@@ -309,7 +263,7 @@ class TlsRequired(ClientTest):
         netrc = fc.write_netrc(self.work, [("localhost", USER, PASSWORD)])
         os.chmod(netrc, 0o640)
         member = fc.write_member(self.work)
-        rc, out, err = fc.ftp(["-o", "x", self.srv.url("one.bin")], member, netrc,
+        rc, out, err = fc.ftp(["-o", "x", url(self.srv, "one.bin")], member, netrc,
                               cafile=ftptest.certs().ca_cert, cwd=self.work)
         self.assertEqual(rc, fc.EXIT_USAGE, fc.show(rc, out, err))
         self.assertIn("netrc", err)
@@ -334,7 +288,7 @@ class TlsRequiredIPv6(ClientTest):
         self.assertIn("-> EPRT |2|::1|", self.new_log())
 
     def test_url_with_brackets(self):
-        self.ok(["-o", "o.bin", self.srv.url("one.bin")])
+        self.ok(["-o", "o.bin", url(self.srv, "one.bin")])
         self.same(self.work / "o.bin", "one.bin")
 
 
@@ -374,9 +328,9 @@ class TlsAllowed(ClientTest):
         self.assertIn("5242880 bytes received", err)
 
     def test_plain_url_and_attempt(self):
-        out, err = self.ok(["-o", "p.bin", self.srv.url("one.bin", scheme="ftp")])
+        out, err = self.ok(["-o", "p.bin", url(self.srv, "one.bin", scheme="ftp")])
         self.assertIn(", clear", err)
-        out, err = self.ok(["-a", "tls", "-o", "a.bin", self.srv.url("one.bin", scheme="ftp")])
+        out, err = self.ok(["-a", "tls", "-o", "a.bin", url(self.srv, "one.bin", scheme="ftp")])
         self.assertIn("TLS1.3 resumed", err)
 
 
@@ -407,13 +361,13 @@ class Implicit(ClientTest):
     member = "implicit-tls.data"
 
     def test_ftps_url(self):
-        url = self.srv.url("big.bin", scheme="ftps", port=self.srv.tlsport)
-        out, err = self.ok(["-o", "b.bin", url])
+        tls_url = url(self.srv, "big.bin", scheme="ftps", port=self.srv.tlsport)
+        out, err = self.ok(["-o", "b.bin", tls_url])
         self.same(self.work / "b.bin", "big.bin")
         self.assertIn("TLS1.3 resumed", err)
 
     def test_explicit_port_too(self):
-        self.ok(["-o", "o.bin", self.srv.url("one.bin")])
+        self.ok(["-o", "o.bin", url(self.srv, "one.bin")])
 
 
 class Nat(ClientTest):
@@ -445,7 +399,7 @@ class PlainMembers(unittest.TestCase):
     (one member for both programs) as served, and as the client's."""
 
     def run_with(self, member, args, input=None, client_member=None):
-        srv = Ftpd(member)
+        srv = sample_ftpd(member)
         self.addCleanup(srv.stop)
         srv.start()
         work = ftptest.tmpdir("plain")
@@ -457,7 +411,7 @@ class PlainMembers(unittest.TestCase):
     def test_ftpd_data_defaults(self):
         srv, work, (rc, out, err) = self.run_with("ftpd.data", [], input="get big.bin\nls\n")
         self.assertEqual(rc, 0, fc.show(rc, out, err, srv))
-        self.assertEqual(ftptest.sha256(work / "big.bin"), srv.files["big.bin"])
+        self.assertEqual(ftptest.sha256(work / "big.bin"), srv.hashes["big.bin"])
         self.assertIn(", clear", err)
         # TLS required: the server does not offer it, so no USER at all.
         srv, work, (rc, out, err) = self.run_with("ftpd.data", ["-r", "tls"], input="ls\n")
@@ -472,7 +426,7 @@ class PlainMembers(unittest.TestCase):
                                                   client_member="both-sides.data")
         self.assertEqual(rc, 0, fc.show(rc, out, err, srv))
         self.assertIn("does not support TLS", err)
-        self.assertEqual(ftptest.sha256(work / "one.bin"), srv.files["one.bin"])
+        self.assertEqual(ftptest.sha256(work / "one.bin"), srv.hashes["one.bin"])
 
 
 class ClientCertificate(ClientTest):
@@ -509,7 +463,7 @@ class Certificates(unittest.TestCase):
     """Refused server certificates: nothing is sent after AUTH TLS."""
 
     def serve(self, keyring):
-        srv = Ftpd("tls-required.data", keyring=keyring, name="ftpd-cert")
+        srv = sample_ftpd("tls-required.data", keyring=keyring, name="ftpd-cert")
         self.addCleanup(srv.stop)
         srv.start()
         self.work = ftptest.tmpdir("cert")
@@ -518,7 +472,7 @@ class Certificates(unittest.TestCase):
         return srv
 
     def client(self, srv, *args, cafile=None):
-        return fc.ftp([*args, "-o", "x", srv.url("one.bin").replace(srv.host, "localhost")],
+        return fc.ftp([*args, "-o", "x", url(srv, "one.bin").replace(srv.host, "localhost")],
                       self.member, self.netrc, cafile=cafile, cwd=self.work)
 
     def test_self_signed(self):
@@ -545,7 +499,7 @@ class KilledMidDownload(unittest.TestCase):
     big.bin.part, and reget completes it byte for byte."""
 
     def test_kill_then_reget(self):
-        srv = Ftpd("tls-required.data", name="ftpd-kill")
+        srv = sample_ftpd("tls-required.data", name="ftpd-kill")
         self.addCleanup(srv.stop)
         srv.start()
         work = ftptest.tmpdir("kill")
@@ -579,7 +533,7 @@ class KilledMidDownload(unittest.TestCase):
                               cafile=ftptest.certs().ca_cert, input="reget big.bin\n", cwd=work)
         self.assertEqual(rc, 0, fc.show(rc, out, err, srv))
         self.assertIn(f"-> REST {have}", srv.log())
-        self.assertEqual(ftptest.sha256(work / "big.bin"), srv.files["big.bin"])
+        self.assertEqual(ftptest.sha256(work / "big.bin"), srv.hashes["big.bin"])
         self.assertFalse(part.exists())
 
 

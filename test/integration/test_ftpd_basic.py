@@ -44,7 +44,7 @@ import zlib
 from pathlib import Path
 
 import ftptest
-from ftpd_harness import Ftpd, ftpd_check, runas_account
+from ftpd_harness import Ftpd, ftpd_check, ftpd_run, runas_account
 
 # One big file ("tens of MiB"), not a multiple of any block or buffer size;
 # the transfers of it dominate the run time, so it is made once.
@@ -1643,7 +1643,7 @@ class RunasRoot(unittest.TestCase):
             with srv:
                 self.assertEqual(proc_ids(srv.pid)["Uid"][1], os.geteuid())
             return
-        rc, out, err = ftptest.run([ftptest.ftpd_path(), "-f", srv.member_path], timeout=10)
+        rc, out, err = srv.run(timeout=10)
         self.assertEqual(rc, 1, out + err)
         self.assertIn("RUNAS root: refusing to serve as root", err)
 
@@ -1858,7 +1858,7 @@ class ConfigCheck(unittest.TestCase):
         self.assertEqual(out, "")
         # The server refuses to start with it, before listening.
         port = ftptest.free_port()
-        rc, out, err = ftptest.run([ftptest.ftpd_path(), "-f", member, "-p", port], timeout=10)
+        rc, out, err = ftpd_run(["-f", member, "-p", port], timeout=10)
         self.assertEqual(rc, 2)
         self.assertIn(f"{member}:3: SECURE_FTP", err)
 

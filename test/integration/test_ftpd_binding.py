@@ -11,7 +11,7 @@ out, or was never ours (another ftpd process), or nothing was resumed.
 Every row runs under TLS 1.3 (PSK identities), TLS 1.2 with tickets, and TLS
 1.2 without tickets ("1.2-sid": the session ID and the server's session
 cache).  Python's ssl reuses B's session on A's data connection
-(`session=`), over raw sockets (ftpd_tls_harness), so every byte is the
+(`session=`), over raw sockets (ftpwire), so every byte is the
 test's.  An accepted row transfers a file both ways, byte-compared; a
 refused row must get no byte of the file, a 522 naming the reason, and the
 server's log line saying why.
@@ -21,8 +21,8 @@ import re
 import ssl
 import unittest
 
-import ftptest
-from ftpd_tls_harness import Ctrl, Data, Ftpd, PASSWORD, Tls, USER, client_context
+import ftpwire
+from ftpwire import Ctrl, Data, PASSWORD, Tls, USER, client_context
 
 VERSIONS = ("1.3", "1.2", "1.2-sid")
 OTHER = "bob"
@@ -34,9 +34,8 @@ class Binding(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        hashed = ftptest.passwd_hash(PASSWORD)
-        cls.srv = Ftpd("binding", POLICY, files=cls.files,
-                       users=[f"{OTHER}:{hashed}:{{home}}"])
+        cls.srv = ftpwire.ftpd("binding", POLICY, files=cls.files,
+                               users={OTHER: PASSWORD})
         cls.addClassCleanup(cls.srv.stop)
         cls.srv.start()
 
@@ -207,9 +206,8 @@ class Binding(unittest.TestCase):
     def test_session_of_another_process_refused(self):
         # Another ftpd with the same certificate and users: its tickets are
         # sealed with its own key and its session IDs are in its own cache.
-        hashed = ftptest.passwd_hash(PASSWORD)
-        other = Ftpd("binding-other", POLICY, files={"one.bin": 1},
-                     users=[f"{OTHER}:{hashed}:{{home}}"])
+        other = ftpwire.ftpd("binding-other", POLICY, files={"one.bin": 1},
+                             users={OTHER: PASSWORD})
         self.addCleanup(other.stop)
         other.start()
         for tls in VERSIONS:

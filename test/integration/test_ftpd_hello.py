@@ -28,7 +28,8 @@ import unittest
 import ftptest
 import interop
 import multiconn
-from ftpd_tls_harness import Ctrl, Data, Ftpd, USER, client_context
+import ftpwire
+from ftpwire import Ctrl, Data, USER, client_context
 
 POLICY = ("SECURE_FTP REQUIRED", "SECURE_DATACONN PRIVATE", "SECURE_CTRLCONN PRIVATE")
 LINE = re.compile(r"(control|data) connection handshake: (\S+), (\d+) ServerHello, "
@@ -41,8 +42,8 @@ class HelloCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Ftpd(cls.__name__, cls.keywords,
-                       files={"one.bin": 1, "mid.bin": 100_003}, implicit=cls.implicit)
+        cls.srv = ftpwire.ftpd(cls.__name__, cls.keywords,
+                               files={"one.bin": 1, "mid.bin": 100_003}, implicit=cls.implicit)
         cls.addClassCleanup(cls.srv.stop)
         cls.srv.start()
 

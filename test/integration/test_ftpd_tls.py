@@ -2,9 +2,10 @@
 proved with raw sockets and Python's ssl (every byte under the test's
 control) against a real ftpd on loopback.
 
-Each class starts one ftpd with its own member (ftpd_tls_harness.Ftpd) and
-stops it by PID in its class cleanup, even when a test fails.  The client
-side of TLS runs over memory BIOs (ftpd_tls_harness.Tls), so a test sees
+Each class starts one ftpd with its own member (ftpwire.ftpd, on the
+launcher ftpd_harness.Ftpd) and stops it by PID in its class cleanup, even
+when a test fails.  The client side of TLS runs over memory BIOs
+(ftpwire.Tls), so a test sees
 what arrives after a 234 or a CCC, whether a close_notify came, and which
 connection carried a TLS 1.3 session ticket.  The interop matrix with lftp,
 curl, ftplib and gnutls-cli is test_interop.py / interop.py.
@@ -20,7 +21,9 @@ import time
 import unittest
 
 import ftptest
-from ftpd_tls_harness import Ctrl, Data, Ftpd, Tls, USER, client_context
+import ftpwire
+from ftpd_harness import ftpd_check
+from ftpwire import Ctrl, Data, Tls, USER, client_context
 
 KIB = 1024
 SIZES = {"empty.bin": 0, "one.bin": 1, "16k-1.bin": 16 * KIB - 1,
@@ -35,12 +38,14 @@ class ServerCase(unittest.TestCase):
     keywords = ()
     files = {"one.bin": 1}
     implicit = False
-    users = ()
+    users = {}
+    user_options = {}
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Ftpd(cls.__name__, cls.keywords, files=cls.files,
-                       implicit=cls.implicit, users=cls.users)
+        cls.srv = ftpwire.ftpd(cls.__name__, cls.keywords, files=cls.files,
+                               implicit=cls.implicit, users=cls.users,
+                               user_options=cls.user_options)
         cls.addClassCleanup(cls.srv.stop)
         cls.srv.start()
 
@@ -317,7 +322,7 @@ class ExplicitRequired(ServerCase):
         # The transfer log says incomplete (the last field, "i").
         ftptest.wait_for(
             lambda: re.search(r" 102400 /cut\.bin b _ i r tester ftp 0 \* i$",
-                              self.srv.xferlog.read_text(), re.M), 5,
+                              self.srv.xferlog(), re.M), 5,
             "an incomplete STOR in the xferlog")
         c.expect("NOOP", 200)
 
@@ -885,7 +890,7 @@ class NoKeyring(ServerCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Ftpd(cls.__name__, (), files=cls.files, keyring=False)
+        cls.srv = ftpwire.ftpd(cls.__name__, (), files=cls.files, keyring=False)
         cls.addClassCleanup(cls.srv.stop)
         cls.srv.start()
 
@@ -904,19 +909,21 @@ class NoKeyring(ServerCase):
 # Client certificates: SECURE_LOGIN, SECURE_PASSWORD, TLSCERTCROSSCHECK
 
 def cert_users():
-    """USERFILE lines: alice (certificate only, mapped by fingerprint), bob
-    (password, mapped by alice's subject DN: cert-dn goes last), mal
-    (mapped to mallory's certificate, from an untrusted CA)."""
+    """Users and their USERFILE options: alice (certificate only, mapped by
+    fingerprint), bob (password, mapped by alice's subject DN: cert-dn goes
+    last), mal (mapped to mallory's certificate, from an untrusted CA)."""
     c = ftptest.certs()
-    return (f"alice:*:{{home}}:cert-sha256={c.alice.sha256_colon.upper()}",
-            f"bob:{ftptest.passwd_hash('bob-pw')}:{{home}}:cert-dn={c.alice.dn}",
-            f"mal:*:{{home}}:cert-sha256={c.mallory.sha256_hex}")
+    users = {"alice": None, "bob": "bob-pw", "mal": None}
+    options = {"alice": f"cert-sha256={c.alice.sha256_colon.upper()}",
+               "bob": f"cert-dn={c.alice.dn}",
+               "mal": f"cert-sha256={c.mallory.sha256_hex}"}
+    return users, options
 
 
 class CertCase(ServerCase):
     @classmethod
     def setUpClass(cls):
-        cls.users = cert_users()
+        cls.users, cls.user_options = cert_users()
         super().setUpClass()
 
     def tls_ctrl(self, cert=None, tls=None):
@@ -1151,7 +1158,8 @@ class MakeRunDemo(unittest.TestCase):
                  "FTPD": str(ftptest.ftpd_path())})
         self.addCleanup(demo.stop)
         demo.start()
-        out, _ = ftptest.run_ok([ftptest.ftpd_path(), "-t", "-f", d / "ftpd.data"])
+        rc, out, err = ftpd_check(d / "ftpd.data")
+        self.assertEqual(rc, 0, out + err)
         self.assertRegex(out, r"(?m)^SECURE_FTP REQUIRED ")
         self.assertRegex(out, r"(?m)^SECURE_DATACONN PRIVATE ")
         printed = ftptest.wait_for(

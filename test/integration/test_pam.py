@@ -31,7 +31,6 @@ import os
 import pwd
 import re
 import secrets
-import signal
 import time
 import unittest
 from pathlib import Path
@@ -359,24 +358,22 @@ class UnitCapabilities(unittest.TestCase):
         user = acc.user("u", home / "u")
         mkdir(home / "u", user, 0o700)
         service = acc.pam_file((ftptest.src_dir() / "server/ftpd.pam").read_text())
-        srv = Ftpd("pam-unit", member={"PAMSERVICE": service})
+        srv = Ftpd("pam-unit", member={"PAMSERVICE": service}, verbose=False)
         caps = ",".join("+" + c.lower()[4:] for c in bset)
         trace = srv.dir / "trace"
         # The production build, as in test_systemd: a sanitizer's runtime
         # makes system calls of its own.
         ftpd = ftptest.require_program(ftptest.src_dir() / "server/ftpd")
-        cmd = [ftptest.require_program("setpriv"), "--bounding-set", "-all," + caps,
-               "--inh-caps", "-all", "--no-new-privs",
-               ftptest.require_program("strace"), "-f", "-qq", "-o", trace,
-               ftpd, "-f", srv.member_path]
-        proc = ftptest.ServerProc(cmd, srv.port, tmp=srv.dir, name="ftpd",
-                                  env={"ASAN_OPTIONS": "", "UBSAN_OPTIONS": ""}).start()
-        self.addCleanup(proc.stop)
-        ftptest.wait_for(lambda: "ftpd started" in proc.output(), 10, "start-up")
-        kids = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
+        wrapper = [ftptest.require_program("setpriv"), "--bounding-set", "-all," + caps,
+                   "--inh-caps", "-all", "--no-new-privs",
+                   ftptest.require_program("strace"), "-f", "-qq", "-o", trace]
+        self.addCleanup(srv.stop)
+        srv.start(wrapper=wrapper, binary=ftpd, env={"ASAN_OPTIONS": "", "UBSAN_OPTIONS": ""})
+        kids = open(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read().split()
         self.assertEqual(len(kids), 1, kids)
+        self.assertEqual(srv.pid, int(kids[0]))
         st = proc_status(int(kids[0]))
-        self.assertEqual(int(st["CapPrm"][0], 16), CAPS_KEPT, proc.output())
+        self.assertEqual(int(st["CapPrm"][0], 16), CAPS_KEPT, srv.log())
         self.assertEqual(int(st["CapEff"][0], 16), CAPS_KEPT)
         f = ftplib.FTP(timeout=10)
         f.connect(srv.host, srv.port)
@@ -386,11 +383,8 @@ class UnitCapabilities(unittest.TestCase):
         self.assertEqual(f.nlst(), ["x.bin"])
         f.quit()
         self.assertEqual(owner(home / "u/x.bin"), ids(user))
-        os.kill(int(kids[0]), signal.SIGHUP)
-        ftptest.wait_for(lambda: "new configuration in effect" in proc.output(), 10, "reload")
-        os.kill(int(kids[0]), signal.SIGTERM)
-        proc.popen.wait(ftptest.STOP_TIMEOUT * 2)
-        self.assertEqual(proc.stop(), 0, proc.output())
+        self.assertIn("new configuration in effect", srv.reload())
+        self.assertEqual(srv.stop(), 0, srv.log())
         made = set()
         for line in trace.read_text().splitlines():
             m = re.match(r"\d+\s+(?:<\.\.\. )?([a-z0-9_]+)[( ]", line)

@@ -16,14 +16,12 @@
 
 import os
 import re
-import signal
 import socket
-import subprocess
 import time
 import unittest
 
 import ftptest
-from ftpd_harness import Ftpd, _SANITIZER_RE
+from ftpd_harness import Ftpd
 
 FILES = {"one.bin": 1, "big.bin": 3 << 20}
 
@@ -49,16 +47,16 @@ def sanitizer_env():
     return {k: os.environ[k] for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS") if k in os.environ}
 
 
-def activate_cmd(srv, ports, names, notify_path, extra=()):
+def activate_cmd(ports, names, notify_path):
     """systemd-socket-activate listening on 127.0.0.1 at `ports`, named
-    `names`, running ftpd with srv's member."""
+    `names`: the wrapper that runs ftpd (Ftpd.start(wrapper=...))."""
     cmd = [ftptest.require_program("systemd-socket-activate")]
     for p in ports:
         cmd += ["-l", f"127.0.0.1:{p}"]
     cmd += [f"--fdname={':'.join(names)}", "-E", f"NOTIFY_SOCKET={notify_path}"]
     for k in sanitizer_env():
         cmd += ["-E", k]
-    return cmd + list(extra) + [ftptest.ftpd_path(), "-f", srv.member_path, "-v"]
+    return cmd
 
 
 class SocketActivation(unittest.TestCase):
@@ -68,23 +66,20 @@ class SocketActivation(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.srv = Ftpd("activated", member={"TLSPORT": 0}, tls=True)
-        cls.sums = ftptest.make_tree(cls.srv.home(), FILES)
-        cls.srv.give(cls.srv.home())
+        cls.srv = Ftpd("activated", member={"TLSPORT": 0}, tls=True, files=FILES)
+        cls.sums = cls.srv.hashes
         cls.ports = (ftptest.free_port(), ftptest.free_port())
         cls.notify, path = notify_socket(cls.srv.dir)
         cls.addClassCleanup(cls.notify.close)
-        cls.proc = ftptest.Proc(activate_cmd(cls.srv, cls.ports, ("ftp", "ftps"), path),
-                                name="activate", tmp=cls.srv.dir)
-        cls.proc.start()
-        cls.addClassCleanup(cls.proc.stop)
-        # systemd-socket-activate starts ftpd at the first connection, as
-        # systemd does for a socket unit.
-        ftptest.wait_port("127.0.0.1", cls.ports[0], proc=cls.proc)
+        cls.addClassCleanup(cls.srv.stop)
+        # systemd-socket-activate starts ftpd at the first connection (the
+        # launcher's probe), as systemd does for a socket unit.
+        cls.srv.start(wrapper=activate_cmd(cls.ports, ("ftp", "ftps"), path),
+                      wait_on=[("127.0.0.1", cls.ports[0])])
         cls.ready = read_notify(cls.notify)
 
     def log(self):
-        return self.proc.output()
+        return self.srv.log()
 
     def test_ready_after_listeners(self):
         self.assertEqual(self.ready.get("READY"), "1", self.ready)
@@ -120,16 +115,16 @@ class SocketActivation(unittest.TestCase):
     def test_zz_reload_and_stop_notifications(self):
         """SIGHUP: RELOADING=1 with MONOTONIC_USEC, then READY=1; SIGTERM:
         STOPPING=1, and a clean exit.  (Runs last: it stops the server.)"""
-        os.kill(self.proc.pid, signal.SIGHUP)
+        self.srv.hup()
         reloading = read_notify(self.notify)
         self.assertEqual(reloading.get("RELOADING"), "1", reloading)
         usec = int(reloading["MONOTONIC_USEC"])
         self.assertLessEqual(usec, time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)
         self.assertGreater(usec, 0)
         self.assertEqual(read_notify(self.notify).get("READY"), "1")
-        self.assertEqual(self.proc.stop(), 0, self.log())
+        self.assertEqual(self.srv.stop(), 0, self.log())
         self.assertEqual(read_notify(self.notify).get("STOPPING"), "1")
-        self.assertEqual([l for l in self.log().splitlines() if _SANITIZER_RE.search(l)], [])
+        self.assertEqual(self.srv.sanitizer_reports(), [])
 
 
 class BadSocketName(unittest.TestCase):
@@ -140,13 +135,11 @@ class BadSocketName(unittest.TestCase):
         port = ftptest.free_port()
         notify, path = notify_socket(srv.dir)
         self.addCleanup(notify.close)
-        proc = ftptest.Proc(activate_cmd(srv, (port,), ("ftpd.socket",), path),
-                            name="activate", tmp=srv.dir).start()
-        self.addCleanup(proc.stop)
-        ftptest.wait_port("127.0.0.1", port, proc=proc)
-        proc.popen.wait(ftptest.START_TIMEOUT)
-        self.assertEqual(proc.returncode, 2, proc.output())
-        self.assertIn('descriptor 3 is named "ftpd.socket"', proc.output())
+        self.addCleanup(srv.stop)
+        srv.start(wrapper=activate_cmd((port,), ("ftpd.socket",), path), wait_on=())
+        ftptest.wait_port("127.0.0.1", port, proc=srv.proc)
+        self.assertEqual(srv.wait_exit(ftptest.START_TIMEOUT, status=2), 2, srv.log())
+        self.assertIn('descriptor 3 is named "ftpd.socket"', srv.log())
         notify.settimeout(0.2)
         with self.assertRaises(socket.timeout):
             notify.recv(4096)          # never READY
@@ -179,18 +172,16 @@ class SyscallFilter(unittest.TestCase):
         strace = ftptest.require_program("strace")
         allowed = syscall_groups()("@system-service")
         self.assertIn("openat2", allowed)
-        srv = Ftpd("strace", tls=True, member={"SECURE_FTP": "REQUIRED"})
-        ftptest.make_tree(srv.home(), FILES)
-        srv.give(srv.home())
+        srv = Ftpd("strace", tls=True, member={"SECURE_FTP": "REQUIRED"}, files=FILES,
+                   verbose=False)
         trace = srv.dir / "trace"
         # The production build, also in the sanitizer run (make check builds
         # it first): a sanitizer's runtime makes system calls of its own, and
         # LeakSanitizer cannot ptrace a process strace already traces.
         ftpd = ftptest.require_program(ftptest.src_dir() / "server/ftpd")
-        cmd = [strace, "-f", "-qq", "-o", trace, ftpd, "-f", srv.member_path]
-        proc = ftptest.ServerProc(cmd, srv.port, tmp=srv.dir, name="strace",
-                                  env={"ASAN_OPTIONS": "", "UBSAN_OPTIONS": ""}).start()
-        self.addCleanup(proc.stop)
+        self.addCleanup(srv.stop)
+        srv.start(wrapper=[strace, "-f", "-qq", "-o", trace], binary=ftpd,
+                  env={"ASAN_OPTIONS": "", "UBSAN_OPTIONS": ""})
         out = ftptest.tmpdir("strace-out")
         rc, _, err = ftptest.lftp(
             srv.host, srv.port, srv.user, srv.password,
@@ -199,13 +190,11 @@ class SyscallFilter(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         # Signals go to ftpd itself, strace's child, which strace then
         # follows to its exit (and exits with its status).
-        kids = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
+        kids = open(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read().split()
         self.assertEqual(len(kids), 1, kids)
-        os.kill(int(kids[0]), signal.SIGHUP)
-        ftptest.wait_for(lambda: "new configuration in effect" in proc.output(), 10, "reload")
-        os.kill(int(kids[0]), signal.SIGTERM)
-        proc.popen.wait(ftptest.STOP_TIMEOUT * 2)
-        self.assertEqual(proc.stop(), 0, proc.output())
+        self.assertEqual(srv.pid, int(kids[0]))
+        self.assertIn("new configuration in effect", srv.reload())
+        self.assertEqual(srv.stop(), 0, srv.log())
         made = set()
         for line in trace.read_text().splitlines():
             m = re.match(r"\d+\s+(?:<\.\.\. )?([a-z0-9_]+)[( ]", line)

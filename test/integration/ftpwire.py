@@ -1,135 +1,47 @@
-"""ftpd_tls_harness: start our ftpd with a member written by the test, and
-talk to it over raw sockets (Python `ssl` where the test needs control of
-every byte).  Small on purpose: to be merged with ftpd_harness.py later.
+"""ftpwire: FTP and FTPS over raw sockets, every byte under the test's
+control (Python `ssl` over memory BIOs), and the ftpd such tests talk to.
 
-    srv = Ftpd("strict", ["SECURE_FTP REQUIRED", "SECURE_DATACONN PRIVATE"],
-               files={"one.bin": 1}).start()
+    srv = ftpwire.ftpd("strict", ["SECURE_FTP REQUIRED", "SECURE_DATACONN PRIVATE"],
+                       files={"one.bin": 1}).start()
     c = Ctrl(srv.host, srv.port)          # reads the 220
-    c.cmd("AUTH TLS"); c.starttls()
-    c.login(srv.user, srv.password)
+    c.cmd("AUTH TLS"); c.starttls(client_context(srv.cafile))
+    c.login()                             # USER / PASSWORD
     ...
     srv.stop()
 
-Every server is a ftptest.ServerProc (own process group, registered, stopped
-by run.py even when a test fails); every socket has a timeout.
+ftpd() configures the one launcher, ftpd_harness.Ftpd; every socket here
+has a timeout.
 """
 
-import os
-import pwd
 import re
 import socket
 import ssl
-from pathlib import Path
 
 import ftptest
+from ftpd_harness import Ftpd, loopbacks
 
+# The account Ctrl.login() uses unless told otherwise, which ftpd() serves.
 USER = "tester"
 PASSWORD = "t3st-pw"
 SOCK_TIMEOUT = 10
 
 
-def _chown_tree(path, uid, gid):
-    for root, dirs, files in os.walk(path):
-        os.chown(root, uid, gid)
-        for n in dirs + files:
-            os.lchown(os.path.join(root, n), uid, gid)
-
-
-class Ftpd(ftptest.ServerProc):
-    """ftpd on 127.0.0.1 (and ::1 when it can be bound) with:
-    PORT (self.port), TLSPORT (self.tlsport) when implicit=True, a passive
-    port range, KEYRING = the run's server certificate, CAFILE = the run's
-    CA, USERFILE with USER/PASSWORD (plus `users`: extra USERFILE lines
-    "name:hash:home[:options]" where home may be "{home}"), an XFERLOG.
-    keywords: extra member statements ("SECURE_FTP REQUIRED", ...), last.
-    keyring=False leaves KEYRING out (AUTH is then 431).
-    files: name -> size created in the user's home (seeded by size)."""
-
-    def __init__(self, name, keywords=(), files=None, implicit=False,
-                 users=(), ipv6=True, user_options="", keyring=True):
-        self.tag = name
-        self.dir = ftptest.tmpdir(f"ftpd-{name}")
-        self.home = self.dir / "home"
-        self.home.mkdir()
-        self.hashes = ftptest.make_tree(self.home, files or {})
-        self.certs = ftptest.certs()
-        self.cafile = self.certs.ca_cert
-        self.user, self.password = USER, PASSWORD
-        self.port = ftptest.free_port()
-        self.tlsport = ftptest.free_port() if implicit else 0
-        self.ipv6 = ipv6 and ftptest.ipv6_available()
-        lo, hi = ftptest.free_port_range(40)
-        self.xferlog = self.dir / "xferlog"
-        hashed = ftptest.passwd_hash(PASSWORD)
-        lines = [f"{USER}:{hashed}:{self.home}:{user_options}".rstrip(":")]
-        lines += [u.replace("{home}", str(self.home)) for u in users]
-        userfile = self.dir / "users"
-        userfile.write_text("\n".join(lines) + "\n")
-        os.chmod(userfile, 0o600)
-        runas = ftptest.current_user()[0]
-        if os.getuid() == 0:
-            # ftpd drops to RUNAS: the home must be that account's, and the
-            # run's directory (mkdtemp: 0700) must let it through.
-            runas = "nobody"
-            pw = pwd.getpwnam(runas)
-            _chown_tree(self.home, pw.pw_uid, pw.pw_gid)
-            os.chmod(ftptest.tmp_root(), 0o711)
-        addrs = "(127.0.0.1,::1)" if self.ipv6 else "127.0.0.1"
-        member = [
-            f"PORT {self.port}",
-            f"LISTENADDRESS {addrs}",
-            "EXTENSIONS AUTH_TLS",
-            f"CAFILE {self.cafile}",
-            f"USERFILE {userfile}",
-            f"XFERLOG {self.xferlog}",
-            f"RUNAS {runas}",
-            f"PASSIVEDATAPORTS ({lo},{hi})",
-            "DATATIMEOUT 15",
-            "LOGINATTEMPTS 100",
-        ]
-        if keyring:
-            member.append(f"KEYRING {self.certs.server.keyring}")
-        if implicit:
-            member.append(f"TLSPORT {self.tlsport}")
-        member += list(keywords)
-        self.member = self.dir / "ftpd.data"
-        self.member.write_text("\n".join(member) + "\n")
-        super().__init__([ftptest.ftpd_path(), "-f", self.member, "-v"],
-                         port=self.port, host="127.0.0.1", tmp=self.dir,
-                         name=f"ftpd-{name}", logs=[self.xferlog])
-
-    SANITIZER = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:")
-
-    def stop(self, timeout=ftptest.STOP_TIMEOUT):
-        """Stop ftpd (by its process group); then fail if a sanitizer build
-        reported anything (ASan, LSan at exit, UBSan) or ftpd did not exit
-        cleanly on SIGTERM."""
-        was_running = self.popen is not None and self.returncode is None
-        rc = super().stop(timeout)
-        log = self.stderr()
-        m = self.SANITIZER.search(log)
-        if m:
-            raise AssertionError(f"{self.name}: sanitizer report:\n"
-                                 f"{log[max(0, m.start() - 2000):m.start() + 6000]}")
-        if was_running and rc not in (0, None):
-            raise AssertionError(f"{self.name} exited with {rc} on SIGTERM\n{log[-4000:]}")
-        return rc
-
-    def path(self, name):
-        """The file `name` in the user's home, on the server's disk."""
-        return self.home / name
-
-    def stderr(self):
-        p = self.stderr_path
-        return p.read_text(errors="replace") if p and p.exists() else ""
-
-    def wait_log(self, text, timeout=5):
-        """Wait until `text` (a str, or a compiled regex) is in the log."""
-        def seen():
-            log = self.stderr()
-            return (text.search(log) if isinstance(text, re.Pattern)
-                    else text in log)
-        ftptest.wait_for(seen, timeout, f"{text!r} in the ftpd log")
+def ftpd(name, keywords=(), files=None, implicit=False, users=None, user_options=None,
+         keyring=None):
+    """An ftpd_harness.Ftpd (not started) for raw-socket and interop tests:
+    on 127.0.0.1 and ::1 (when it can be bound), explicit TLS with the run's
+    certificate (keyring=False: none, AUTH is then 431), CAFILE the run's CA
+    (client certificates), a range of 40 passive ports, DATATIMEOUT 15,
+    LOGINATTEMPTS 100, TLSPORT when `implicit`, then `keywords` (member
+    statements, last).  Users: USER/PASSWORD, then `users` ({name:
+    password}, None for a certificate-only login) with `user_options`
+    ({name: "cert-sha256=..."}), all sharing USER's home, in which `files`
+    ({name: size}) are made (.hashes, .path(name))."""
+    member = [f"CAFILE {ftptest.certs().ca_cert}", "DATATIMEOUT 15", "LOGINATTEMPTS 100",
+              *keywords]
+    return Ftpd(f"ftpd-{name}", member=member, users={USER: PASSWORD, **(users or {})},
+                hosts=loopbacks(), tls=True, user_options=user_options, keyring=keyring,
+                implicit=implicit, passive=40, files=files or {}, shared_home=True)
 
 
 # ---------------------------------------------------------------------------
