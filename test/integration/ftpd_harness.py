@@ -162,11 +162,12 @@ def _member_lines(member):
     return list(member)
 
 
-def free_port_all(hosts):
-    """A TCP port free a moment ago on every address of `hosts`."""
+def free_port_all(hosts, avoid=None):
+    """A TCP port free a moment ago on every address of `hosts`, other
+    than `avoid`."""
     for _ in range(50):
         port = ftptest.free_port(ftptest.family_of(hosts[0]))
-        ok = True
+        ok = port != avoid
         for h in hosts[1:]:
             with socket.socket(ftptest.family_of(h), socket.SOCK_STREAM) as s:
                 try:
@@ -259,7 +260,7 @@ class Ftpd:
         self.pid_path = self.dir / "ftpd.pid"
         self.keyring_path = self.dir / "keyring.pem"
         self.port = free_port_all(self.hosts)
-        self.tlsport = free_port_all(self.hosts) if implicit else 0
+        self.tlsport = free_port_all(self.hosts, avoid=self.port) if implicit else 0
         family = ftptest.family_of(self.host)
         self.passive = ftptest.free_port_range(passive, family) if passive else None
         self.runas, self.run_uid, self.run_gid = runas_account()
@@ -402,23 +403,23 @@ class Ftpd:
         nothing (a test that expects ftpd to refuse to start)."""
         if self.alive():
             raise AssertionError(f"{self.name}: ftpd is already running")
+        if detach and (wrapper or binary or env):
+            raise ValueError("a detached ftpd runs without wrapper, other binary or env")
         self.exit_status = None
-        if detach:
-            if wrapper or binary:
-                raise ValueError("a detached ftpd runs without wrapper or other binary")
-            self._start_detached()
-            for h, p in self.listeners() if wait_on is None else wait_on:
-                ftptest.wait_port(h, p)
-            return self
         self.binary = Path(binary or ftptest.ftpd_path())
         self.wrapped = bool(wrapper)
+        probes = self.listeners() if wait_on is None else list(wait_on)
+        if detach:
+            self._start_detached()
+            for h, p in probes:
+                ftptest.wait_port(h, p)
+            return self
         self.proc = ftptest.Proc(self._cmd(False, self.binary, wrapper), name="ftpd",
                                  tmp=self.dir, env=env, extra_groups=extra_groups).start()
         try:
-            self._wait_ready(self.listeners() if wait_on is None else wait_on)
+            self._wait_ready(probes)
         except AssertionError as e:
-            self.proc.stop()
-            self.exit_status = self.proc.returncode
+            self.exit_status = self.proc.stop()
             raise AssertionError(f"{self.name}: {e}\n{self._xferlog_part()}") from None
         return self
 
@@ -583,10 +584,12 @@ class Ftpd:
         "new configuration in effect" or "keeping the previous
         configuration" (the member had errors, or needs a restart)."""
         mark = len(self.stderr())
+
+        def outcome():
+            text = self.stderr()[mark:]
+            return text if _RELOADED_RE.search(text) else None
         self.hup()
-        return ftptest.wait_for(
-            lambda: (lambda s: s if _RELOADED_RE.search(s) else None)(self.stderr()[mark:]),
-            timeout, f"{self.name}: the outcome of SIGHUP in the log")
+        return ftptest.wait_for(outcome, timeout, f"{self.name}: the outcome of SIGHUP in the log")
 
     def run(self, args=(), timeout=10):
         """ftpd with this member in the foreground (not started as a

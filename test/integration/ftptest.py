@@ -48,6 +48,7 @@ API summary (details in each docstring):
     STANDARD_FILES
     client_env(extra), run(cmd, ...), run_ok(cmd, ...)
     Proc(cmd, name, ...), ServerProc(cmd, port, ...), stop_all(), live_procs()
+        (our ftpd is started through ftpd_harness.Ftpd, never directly)
     wait_port(host, port, timeout), wait_for(predicate, timeout, what),
     closed_without_data(recv, what)
     lftp_cmd/lftp(...), lftp_quote(s), curl_cmd/curl(...),
