@@ -379,7 +379,7 @@ const struct ftp__conf_kw ftp__conf_table[] = {
          "Prometheus metrics over HTTP on this port (0: off) (ours)"),
   KW_STR("METRICSADDRESS", S, FTP__CONF_T_ADDR, metricsaddress, "127.0.0.1",
          "address the metrics endpoint listens on (ours)"),
-  KW_INT("DRAINTIMEOUT", S, draintimeout, 0, 86400, S, "seconds", 30, 30,
+  KW_INT("DRAINTIMEOUT", S, draintimeout, 1, 86400, S, "seconds", 30, 30,
          "how long SIGTERM lets running transfers finish (ours)"),
 
   /* files and listings */

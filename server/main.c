@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
   ftpd_config_unref(cfg);
   if (r != 0) {
     log_err("TLS session tickets: %s", ftp_strerror(r));
-    return EXIT_RUNTIME;
+    return r == FTP_E_TLS || r == FTP_E_NOMEM ? EXIT_RUNTIME : EXIT_CONFIG;
   }
   if (ftpd_server_listen(&srv, fds, nfds) != 0 || ftpd_server_open_xferlog(&srv) != 0)
     return EXIT_RUNTIME;
