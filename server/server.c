@@ -186,7 +186,12 @@ static int accept_chan(struct ftpd_listener *l, struct ftp_chan **out,
     return r;
   if ((r = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)ftp_chan_tcp(ch))) != 0 ||
       (r = ftp_chan_peer(ch, peer)) != 0) {
-    log_warn("accept on %s: %s", l->name, ftp_strerror(r));
+    /* A peer gone before we looked (a balancer's connect-only health
+     * check) is no news. */
+    if (r == UV_ENOTCONN || r == UV_ECONNRESET)
+      log_debug("accept on %s: %s", l->name, ftp_strerror(r));
+    else
+      log_warn("accept on %s: %s", l->name, ftp_strerror(r));
     ftp_chan_close(ch, refuse_cb);
     return r;
   }
