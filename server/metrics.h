@@ -32,8 +32,9 @@
  *   ftpd_data_connections_refused_total  counter reason=not_resumed,
  *                                          session_unknown, session_other_user,
  *                                          session_other_address,
- *                                          cert_mismatch, address, timeout,
- *                                          proxy_header
+ *                                          cert_mismatch, address (from
+ *                                          another address, or a balancer's
+ *                                          bad header), timeout
  *   ftpd_bans_total                      counter (addresses banned)
  */
 #ifndef FTPD_METRICS_H
@@ -114,8 +115,6 @@
     "reason=\"cert_mismatch\"")                                               \
   X(DATA_ADDRESS, "ftpd_data_connections_refused_total", "reason=\"address\"") \
   X(DATA_TIMEOUT, "ftpd_data_connections_refused_total", "reason=\"timeout\"") \
-  X(DATA_PROXY_HEADER, "ftpd_data_connections_refused_total",                \
-    "reason=\"proxy_header\"")                                                \
   X(BANS, "ftpd_bans_total", "")
 
 enum ftpd_metric {

@@ -166,7 +166,9 @@ void ftpd_server_admit(struct ftpd_listener *l, struct ftp_chan *ch,
                  "Too many connections from your address");
     return;
   }
-  /* A ban check on c->addr belongs here, beside MAXSESSIONSPERIP. */
+  /* A ban check on c->addr belongs here, beside MAXSESSIONSPERIP:
+   * refuse_limit(l, ch, who, FTPD_M_REFUSED_BANNED, ...); where a ban is
+   * made, ftpd_metrics_count(FTPD_M_BANS). */
   ftpd_session_start(l, ch, c);
 }
 
