@@ -680,3 +680,38 @@ class RollingRestart(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TicketKeyFile(unittest.TestCase):
+    """TLSTICKETKEY: ftpcert makes the file; ftpd refuses one that is not
+    for its owner's eyes only, or of another size."""
+
+    def test_ftpcert_ticket_key(self):
+        key = ftptest.tmpdir("ticket-key") / "ticket.key"
+        rc, out, err = ftptest.run([ftpcert(), "ticket-key", key])
+        self.assertEqual(rc, 0, err)
+        self.assertIn(f"TLSTICKETKEY {key}", out)
+        self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(key).st_size, 64)
+        first = key.read_bytes()
+        rc, out, err = ftptest.run([ftpcert(), "ticket-key", key])
+        self.assertEqual(rc, 3, err)                     # exists: not replaced
+        self.assertEqual(key.read_bytes(), first)
+
+    def refused(self, name, mode, size=64):
+        srv = Ftpd(name)
+        key = srv.dir / "ticket.key"
+        key.write_bytes(os.urandom(size))
+        os.chmod(key, mode)
+        srv.write_member([f"TLSTICKETKEY {key}"])
+        rc, out, err = ftptest.run([ftptest.ftpd_path(), "-f", srv.member_path], timeout=20)
+        self.assertEqual(rc, 2, out + err)
+        self.assertRegex(err, rf"ftpd\.data:\d+: TLSTICKETKEY {re.escape(str(key))}: ")
+        self.assertEqual(len(err.strip().splitlines()), 1, err)   # one clear line
+        return err
+
+    def test_readable_by_others_refused(self):
+        self.assertIn("readable or writable by group or others", self.refused("key-0644", 0o644))
+
+    def test_wrong_size_refused(self):
+        self.assertIn("not 64 bytes", self.refused("key-48", 0o600, size=48))
