@@ -475,6 +475,39 @@ class Balanced(unittest.TestCase):
             for h in held:
                 h.close()
 
+    def test_data_connection_checks_use_the_client_address(self):
+        """PASSIVEDATACONN NOREDIRECT compares the data connection's header
+        with the control connection's client; the PORT/EPRT bounce check
+        takes the client's address too, not the balancer's."""
+        c = self.c
+        ctl = proxied_ctrl(FTPD1, c.a.port, v2(CLIENT))
+        ctl.secure_login(self.ctx, USER, PASSWORD)
+        r = ctl.cmd(f"EPRT |1|{LB}|40000|")
+        self.assertEqual(r.code // 100, 5, r.text)
+        port = ctl.epsv()
+        ctl.send("NLST\r\n")
+        # Through the balancer, but for another client: dropped, the wait
+        # for the real one goes on.
+        thief = raw(FTPD1, port, v2("192.0.2.99", sport=43000))
+        self.assertEqual(recv_all(thief), b"")
+        thief.close()
+        s = raw(FTPD1, port, v2(CLIENT, sport=43001))
+        tls = Tls(s, self.ctx, session=ctl.tls.session).handshake()
+        self.assertEqual(ctl.reply().code, 150)
+        listing = b""
+        while True:
+            b = tls.recv()
+            if not b:
+                break
+            listing += b
+        self.assertEqual(ctl.reply().code, 226)
+        s.close()
+        ctl.close()
+        log = c.a.stderr()
+        self.assertIn("data connection from 192.0.2.99 refused: not the control peer", log)
+        self.assertRegex(log, rf"security: policy-refused session=\d+ client={re.escape(CLIENT)} "
+                              rf"user=\"alice\" command=EPRT")
+
     # --- the shared ticket key -------------------------------------------------
 
     def ticket_from(self, srv, client):
