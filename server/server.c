@@ -201,6 +201,8 @@ static int accept_chan(struct ftpd_listener *l, struct ftp_chan **out,
   return 0;
 }
 
+static void listener_unref(struct ftpd_listener *l);
+
 /* A balancer's connection sent its header (c), or was closed (NULL). */
 static void header_done(struct ftpd_listener *l, struct ftp_chan *ch,
                         const struct ftpd_client *c) {
@@ -209,6 +211,7 @@ static void header_done(struct ftpd_listener *l, struct ftp_chan *ch,
   srv->nwaiting--;
   if (ch != NULL)
     ftpd_server_admit(l, ch, c);
+  listener_unref(l);
   if (srv->draining)
     maybe_finish_stop(srv);
 }
@@ -235,12 +238,23 @@ static void connection_cb(uv_stream_t *stream, int status) {
       ftp_chan_close(ch, refuse_cb);
       return;
     }
-    if (ftpd_proxywait_start(l, ch, &c.addr, header_done) == 0)
+    if (ftpd_proxywait_start(l, ch, &c.addr, header_done) == 0) {
       srv->nwaiting++;
+      l->refs++;
+    }
     return;
   }
   ftp_chan_local(ch, &c.front);
   ftpd_server_admit(l, ch, &c);
+}
+
+static void listener_unref(struct ftpd_listener *l) {
+  if (--l->refs == 0)
+    free(l);
+}
+
+static void listener_closed(uv_handle_t *h) {
+  listener_unref((struct ftpd_listener *)h);
 }
 
 static struct ftpd_listener *listener_new(struct ftpd_server *srv, int implicit) {
@@ -250,6 +264,7 @@ static struct ftpd_listener *listener_new(struct ftpd_server *srv, int implicit)
     return NULL;
   l->srv = srv;
   l->implicit = implicit;
+  l->refs = 1;
   uv_tcp_init(srv->loop, &l->tcp);
   return l;
 }
@@ -260,7 +275,7 @@ static int listener_start(struct ftpd_server *srv, struct ftpd_listener *l, int 
     r = uv_listen((uv_stream_t *)&l->tcp, 511, connection_cb);
   if (r != 0) {
     log_err("cannot listen on %s: %s", l->name, ftp_strerror(r));
-    uv_close((uv_handle_t *)&l->tcp, (uv_close_cb)free);
+    uv_close((uv_handle_t *)&l->tcp, listener_closed);
     return r;
   }
   l->next = srv->listeners;
@@ -460,7 +475,7 @@ static void quiet_cb(uv_check_t *h) {
     }
     log_info("listener %s closed", l->name);
     *pl = l->next;
-    uv_close((uv_handle_t *)&l->tcp, (uv_close_cb)free);
+    uv_close((uv_handle_t *)&l->tcp, listener_closed);
   }
   if (srv->listeners == NULL)
     uv_check_stop(h);

@@ -25,6 +25,9 @@ struct ftpd_listener {
   int implicit;                /* TLSPORT: TLS from the first byte */
   char name[80];               /* "127.0.0.1:21" for logs */
   struct ftpd_listener *next;
+  int refs;                    /* the handle, plus each connection waiting
+                                * for its PROXY header (it outlives a drain
+                                * that closes the handle) */
 };
 
 struct ftpd_server {

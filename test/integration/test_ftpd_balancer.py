@@ -695,6 +695,19 @@ class RollingRestart(unittest.TestCase):
         self.assertRegex(data.decode(), r"^(220 [^\r]*\r\n)?421 Service shutting down\r\n$")
         self.assertEqual(c.a.wait_exit(timeout=10), 0)
 
+    def test_header_completed_after_listener_closed(self):
+        """A balancer's connection still sending its header when the drain
+        closes the listener gets its 421, and ftpd then exits cleanly."""
+        c = self.c
+        s = raw(FTPD1, c.a.port, b"PROXY TCP4 192.0.2.9 ")
+        c.a.signal(signal.SIGTERM)
+        c.a.wait_log(f"listener {FTPD1}:{c.a.port} closed")
+        s.sendall(b"127.0.0.1 40000 21\r\n")
+        self.assertEqual(recv_all(s), b"421 Service shutting down\r\n")
+        s.close()
+        self.assertEqual(c.a.wait_exit(timeout=10), 0)
+        self.assertIn("connection from 192.0.2.9 refused: service shutting down", c.a.stderr())
+
     def test_sigusr2_lets_sessions_go_on(self):
         c = self.c
         ctl = proxied_ctrl(FTPD1, c.a.port, v2(CLIENT))
