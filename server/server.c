@@ -59,9 +59,13 @@ int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
   srv->port_override = port_override;
   srv->xferlog = -1;
   ftpd_metrics_init();
-  if ((r = ftp_tls_issuer_new(&srv->tls_issuer)) != 0)
-    return r;
-  return use_ticket_key(srv);
+  if ((r = ftp_tls_issuer_new(&srv->tls_issuer)) == 0 && (r = use_ticket_key(srv)) == 0)
+    return 0;
+  ftp_tls_issuer_free(srv->tls_issuer);
+  srv->tls_issuer = NULL;
+  ftpd_config_unref(srv->cfg);
+  srv->cfg = NULL;
+  return r;
 }
 
 /* --- sessions ------------------------------------------------------------- */

@@ -71,8 +71,10 @@ struct ftpd_client {
 };
 
 /*
- * ftpd_server_init: set up (no sockets yet).  Takes a reference on cfg.
- * RETURNS: 0, or FTP_E_TLS / FTP_E_NOMEM (the TLS issuer).
+ * ftpd_server_init: set up (no sockets yet).  Takes a reference on cfg,
+ * and reads TLSTICKETKEY.
+ * RETURNS: 0; or FTP_E_TLS / FTP_E_NOMEM (the TLS issuer), or the error of
+ * a TLSTICKETKEY file that cannot be used (logged): nothing is kept.
  */
 int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
                      struct ftpd_config *cfg, const char *member,
