@@ -1,5 +1,6 @@
 /*
- * server.c: listeners, the session list, signals and the graceful stop.
+ * server.c: listeners, admission (after a balancer's PROXY header), the
+ * session list, signals, the drain and the graceful stop.
  */
 #include "server.h"
 
@@ -511,13 +512,14 @@ static void quiet_then_finish(uv_check_t *h) {
   maybe_finish_stop(h->data);
 }
 
-/* SIGUSR2 (and the start of SIGTERM): no new sessions from now on. */
-static void drain(struct ftpd_server *srv, const char *why) {
+/* SIGUSR2 (and the start of SIGTERM): no new sessions from now on; status
+ * is what the service manager shows. */
+static void drain(struct ftpd_server *srv, const char *why, const char *status) {
   if (srv->draining)
     return;
   srv->draining = 1;
   ftpd_metrics_set(FTPD_G_DRAINING, 1);
-  ftpd_notify(FTPD_NOTIFY_STOPPING, "draining: no new sessions");
+  ftpd_notify(FTPD_NOTIFY_STOPPING, status);
   log_info("%s: draining: listeners close, %u sessions go on", why, srv->nsessions);
   uv_check_start(&srv->quiet, quiet_then_finish);
 }
@@ -541,9 +543,10 @@ static void stop(struct ftpd_server *srv, const char *why) {
 
   if (srv->stopping)
     return;
-  drain(srv, why);
+  if (srv->draining)
+    ftpd_notify(FTPD_NOTIFY_STOPPING, "stopping: running transfers may finish");
+  drain(srv, why, "stopping: running transfers may finish");
   srv->stopping = 1;
-  ftpd_notify(FTPD_NOTIFY_STOPPING, "stopping: running transfers may finish");
   log_info("%s: stopping (running transfers get %u s to finish)", why, bound);
   for (s = srv->sessions; s != NULL; s = next) {
     next = s->next;
@@ -568,7 +571,7 @@ static void signal_cb(uv_signal_t *h, int signum) {
     log_info("SIGUSR1: reopening the transfer log");
     ftpd_server_reopen_logs(srv);
   } else if (signum == SIGUSR2) {
-    drain(srv, "SIGUSR2");
+    drain(srv, "SIGUSR2", "draining: running sessions may finish");
   } else
     stop(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
