@@ -32,7 +32,7 @@
 
 SAN ?=
 CC ?= cc
-PKGS := gnutls libuv libedit pam
+PKGS := gnutls libuv libedit pam libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)

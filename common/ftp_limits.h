@@ -66,4 +66,9 @@
  * milliseconds, a slow PAM module seconds. */
 #define FTP_TLS_LOGIN_WAIT_MS 30000
 
+/* How long a balancer's connection may take to send its PROXY protocol
+ * header (HAProxy's specification: at least 3 s, to cover a TCP
+ * retransmission; balancers send it at once). */
+#define FTP_PROXY_WAIT_MS 5000
+
 #endif

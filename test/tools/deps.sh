@@ -17,7 +17,7 @@ libcap2 libpam0g libwrap0 libssl3 libacl1 libhiredis0.14 libidn2-0
 libmemcached11 libmemcachedutil2 libncursesw6 libpcre2-8-0 libpcre2-posix3
 libsodium23 zlib1g
 systemd strace logrotate fail2ban
-libpam0g-dev libpam-modules passwd"
+libpam0g-dev libpam-modules passwd libmicrohttpd-dev haproxy"
 PEER_PKGS="vsftpd proftpd-core proftpd-mod-crypto pure-ftpd"
 PEER_DIR=${PEER_DIR:-build/peers}
 
