@@ -48,6 +48,9 @@ static const char *level_name(int level) {
 }
 
 static void vlog(int level, const char *func, int r, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vlog(int level, const char *func, int r, const char *fmt,
                  va_list ap) {
   char msg[2048];
   int n;
