@@ -579,13 +579,59 @@ static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
   return 0;
 }
 
+int ftpd_session_start(struct ftpd_server *srv, struct ftp_chan *ch,
+                       const struct sockaddr_storage *peer,
+                       const struct sockaddr_storage *local, int implicit,
+                       const char *via) {
+  struct ftpd_config *cfg = srv->cfg;
+  struct ftpd_session *s;
+  int r;
+
+  if ((s = calloc(1, sizeof(*s))) == NULL) {
+    ftp_chan_close(ch, refuse_cb);
+    return FTP_E_NOMEM;
+  }
+  s->srv = srv;
+  s->cfg = ftpd_config_ref(cfg);
+  s->conf = &s->cfg->conf;
+  s->id = ++srv->next_id;
+  s->refs = 2; /* the control channel and the timer */
+  s->ctrl = ch;
+  s->peer = *peer;
+  s->local = *local;
+  ftp_addr_to_string(peer, s->peer_str, sizeof(s->peer_str));
+  ftp_cmd_reader_init(&s->rd);
+  ftp_buf_init(&s->held, FTP_CMD_LINE_MAX + FTP_CMD_VERB_MAX + 2);
+  ftp_buf_set_secret(&s->held);
+  uv_timer_init(srv->loop, &s->timer);
+  s->timer.data = s;
+  s->idle_secs = s->conf->inactive;
+  s->type_ascii = 1; /* RFC 959 default; clients send TYPE I */
+  s->pol.tls_available = (s->conf->extensions & FTP_EXT_AUTH_TLS) != 0;
+  s->pol.have_cert = ftp_tls_ctx_has_cert(cfg->tls);
+  ftp_chan_set_data(ch, s);
+  ftpd_server_add_session(srv, s);
+  set_socket_options(ch, s->conf);
+  slog_info(s, "connected on %s", via);
+  if (implicit) {
+    if ((r = start_implicit(s)) != 0) {
+      slog_warn(s, "implicit TLS: %s", ftp_strerror(r));
+      ftpd_session_close(s, "TLS set-up failed");
+    }
+    return 0;
+  }
+  greet(s);
+  ftpd_session_touch(s);
+  start_reading(s);
+  return 0;
+}
+
 void ftpd_session_accept(struct ftpd_listener *l) {
   struct ftpd_server *srv = l->srv;
   struct ftpd_config *cfg = srv->cfg;
   struct ftp_chan_opts co = {0};
   struct ftp_chan *ch;
-  struct ftpd_session *s;
-  struct sockaddr_storage peer;
+  struct sockaddr_storage peer, local;
   char who[64] = "?";
   int r;
 
@@ -595,7 +641,8 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   if (ftp_chan_new(srv->loop, &co, &ch) != 0)
     return;
   if ((r = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)ftp_chan_tcp(ch))) != 0 ||
-      (r = ftp_chan_peer(ch, &peer)) != 0) {
+      (r = ftp_chan_peer(ch, &peer)) != 0 ||
+      (r = ftp_chan_local(ch, &local)) != 0) {
     log_warn("accept on %s: %s", l->name, ftp_strerror(r));
     ftp_chan_close(ch, refuse_cb);
     return;
@@ -617,42 +664,7 @@ void ftpd_session_accept(struct ftpd_listener *l) {
     refuse(ch, l->implicit, "Too many connections from your address");
     return;
   }
-  if ((s = calloc(1, sizeof(*s))) == NULL) {
-    ftp_chan_close(ch, refuse_cb);
-    return;
-  }
-  s->srv = srv;
-  s->cfg = ftpd_config_ref(cfg);
-  s->conf = &s->cfg->conf;
-  s->id = ++srv->next_id;
-  s->refs = 2; /* the control channel and the timer */
-  s->ctrl = ch;
-  s->peer = peer;
-  ftp_chan_local(ch, &s->local);
-  snprintf(s->peer_str, sizeof(s->peer_str), "%s", who);
-  ftp_cmd_reader_init(&s->rd);
-  ftp_buf_init(&s->held, FTP_CMD_LINE_MAX + FTP_CMD_VERB_MAX + 2);
-  ftp_buf_set_secret(&s->held);
-  uv_timer_init(srv->loop, &s->timer);
-  s->timer.data = s;
-  s->idle_secs = s->conf->inactive;
-  s->type_ascii = 1; /* RFC 959 default; clients send TYPE I */
-  s->pol.tls_available = (s->conf->extensions & FTP_EXT_AUTH_TLS) != 0;
-  s->pol.have_cert = ftp_tls_ctx_has_cert(cfg->tls);
-  ftp_chan_set_data(ch, s);
-  ftpd_server_add_session(srv, s);
-  set_socket_options(ch, s->conf);
-  slog_info(s, "connected on %s", l->name);
-  if (l->implicit) {
-    if ((r = start_implicit(s)) != 0) {
-      slog_warn(s, "implicit TLS: %s", ftp_strerror(r));
-      ftpd_session_close(s, "TLS set-up failed");
-    }
-    return;
-  }
-  greet(s);
-  ftpd_session_touch(s);
-  start_reading(s);
+  ftpd_session_start(srv, ch, &peer, &local, l->implicit, l->name);
 }
 
 void ftpd_session_shutdown(struct ftpd_session *s) {

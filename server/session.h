@@ -138,8 +138,26 @@ struct ftpd_session {
   struct ftpd_xfer *xfer;
 };
 
-/* Accept a new control connection on listener l. */
+/* Accept a new control connection on listener l: admission (MAXSESSIONS,
+ * MAXSESSIONSPERIP, a stopping server), then ftpd_session_start. */
 void ftpd_session_accept(struct ftpd_listener *l);
+
+/*
+ * ftpd_session_start: run a session on a control channel that is already
+ * connected and admitted.
+ * PARAMETERS: ch, taken over (closed with the session, or at once when the
+ * session cannot be made); peer and local, the client's address and ours
+ * on this connection (they decide PASV/EPSV binding and PORT checks);
+ * implicit, TLS from the first byte (TLSPORT); via, the listener's name for
+ * the log.  The greeting (or the implicit handshake) starts at once.
+ * Besides ftpd_session_accept, only the dispatcher fuzz target
+ * (test/fuzz/fuzz_session.c) calls it, with a channel on a socketpair.
+ * RETURNS: 0 (the session now owns ch), or FTP_E_NOMEM (ch is closed).
+ */
+int ftpd_session_start(struct ftpd_server *srv, struct ftp_chan *ch,
+                       const struct sockaddr_storage *peer,
+                       const struct sockaddr_storage *local, int implicit,
+                       const char *via);
 
 /*
  * Replies.  text may contain '\n' for a multi-line reply (RFC 959 4.2).
