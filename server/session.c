@@ -172,6 +172,12 @@ static void job_after(uv_work_t *req, int status) {
   if (!s->closing && status == 0)
     job->after(job);
   job_free(job);
+  /* The job may have started a transfer: lines that arrived while it ran
+   * were read but not framed (the session was busy), and ABOR or STAT
+   * among them must be answered now, during the transfer (RFC 959 4.1.3),
+   * not once the data connection has timed out. */
+  if (!s->closing && s->xfer != NULL)
+    process(s);
   session_unref(s);
 }
 
