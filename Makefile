@@ -11,7 +11,11 @@
 #                             gnutls-cli); make check runs it via test_interop.py
 #   make run                  build, set up, and start a demo ftpd on localhost
 #   make lint                 banned functions and a complexity ceiling
-#   make fuzz                 libFuzzer harnesses (clang)
+#   make fuzz                 libFuzzer harnesses (clang, ASan+UBSan)
+#   make fuzz-smoke           each harness briefly on its seeds (in make check)
+#   make fuzz-long            each harness to 10 million runs, with a report
+#   make check-san-clang      the Check suites built by clang, ASan+UBSan,
+#                             under build/san-clang/ (in make check)
 #
 # Nothing here depends on what was installed by hand: `make deps` is the one
 # place that knows which Debian packages the build and the tests need.
@@ -37,9 +41,11 @@ ifeq ($(SAN),)
   OPT := -O2 -D_FORTIFY_SOURCE=2
 else
   # A sanitizer variant lives entirely in its own directory, so it never
-  # mixes objects with the default build.
-  O := build/san
-  OUT := build/san/
+  # mixes objects with the default build (SANDIR=build/san-clang for the
+  # clang one that check-san-clang builds).
+  SANDIR ?= build/san
+  O := $(SANDIR)
+  OUT := $(SANDIR)/
   OPT := -O1 -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
 
@@ -65,8 +71,8 @@ UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(O)/%.o)
 UNIT_HELPER_LIB := $(O)/test/unit/libunithelpers.a
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
 
-.PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop clean
+.PHONY: all deps check check-unit check-integration check-san check-san-clang \
+	run lint fuzz fuzz-smoke fuzz-long interop clean
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP)
@@ -135,13 +141,20 @@ interop: all
 check-san:
 	$(MAKE) SAN=address,undefined check-unit check-integration
 
+# clang's UBSan flags what gcc's does not (pointer arithmetic on NULL, for
+# one), and clang's warnings are errors too.
+check-san-clang:
+	$(MAKE) CC=clang SAN=address,undefined SANDIR=build/san-clang check-unit
+
 check: deps
 	$(MAKE) lint
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-integration
 	$(MAKE) check-san
-	@echo "make check: all suites passed (default and ASan+UBSan builds)"
+	$(MAKE) check-san-clang
+	$(MAKE) fuzz-smoke
+	@echo "make check: all suites passed (default, ASan+UBSan with gcc and clang, fuzz smoke)"
 
 run: deps all
 	@sh server/demo.sh
@@ -151,6 +164,13 @@ lint:
 
 fuzz:
 	@$(MAKE) -f test/fuzz/Makefile
+
+fuzz-smoke:
+	@$(MAKE) -f test/fuzz/Makefile smoke
+
+# Not in make check: hours.  FUZZ_RUNS=n for another count.
+fuzz-long:
+	@$(MAKE) -f test/fuzz/Makefile long
 
 clean:
 	rm -rf build $(LIB) $(FTPD) $(FTP)
