@@ -1,7 +1,7 @@
 #!/bin/sh
-# long.sh: run every fuzz harness to a number of executions and report, per
+# long.sh: run fuzz harnesses to a number of executions and report, per
 # harness, executions, libFuzzer's coverage figures (cov: edges, ft:
-# features), the corpus size, the time taken and the crashes found.
+# features), the corpus size, the time taken, the rate and the crashes.
 # Run by `make fuzz-long` (test/fuzz/Makefile); exits 1 if any harness
 # crashed (or stopped early), 0 otherwise.
 #
@@ -9,23 +9,26 @@
 #
 # The runs are niced (FUZZ_NICE, default 10): the machines are shared.
 # Each harness grows BUILD_DIR/corpus/<name>, so a second fuzz-long goes on
-# from where the first stopped; logs are BUILD_DIR/long/<name>.log and the
-# table is also written to BUILD_DIR/long/summary.txt.
+# from where the first stopped.  Logs: BUILD_DIR/long/<name>.log; each
+# harness's line of the table: BUILD_DIR/long/<name>.result; the table of
+# every harness run so far (two fuzz-long may run side by side, with
+# different FUZZ_ONLY): BUILD_DIR/long/summary.txt.
 set -u
 F=$1
 RUNS=$2
 shift 2
 NICE=${FUZZ_NICE:-10}
 mkdir -p "$F/long"
-summary="$F/long/summary.txt"
-printf '%-10s %12s %8s %8s %7s %9s %8s %s\n' harness execs cov ft corpus \
-    seconds execs/s crashes > "$summary"
+header=$(printf '%-8s %10s %6s %7s %6s %8s %7s %s' harness execs cov ft corpus \
+    seconds execs/s crashes)
 failed=0
+names=
 for spec in "$@"; do
     name=${spec%%|*}
     rest=${spec#*|}
     opts=${rest%%|*}
     seeds=${rest#*|}
+    names="$names $name"
     log="$F/long/$name.log"
     art="$F/artifacts/$name"
     mkdir -p "$F/corpus/$name" "$art"
@@ -51,12 +54,17 @@ for spec in "$@"; do
         crashes=1 # stopped early without leaving an input: count it
     fi
     [ $crashes -ne 0 ] && failed=1
-    printf '%-10s %12s %8s %8s %7s %9s %8s %s\n' "$name" "${execs:--}" \
+    printf '%-8s %10s %6s %7s %6s %8s %7s %s\n' "$name" "${execs:--}" \
         "${cov:--}" "${ft:--}" "${corp:--}" "$secs" "$rate" "$crashes" \
-        | tee -a "$summary"
+        > "$F/long/$name.result"
+    cat "$F/long/$name.result"
 done
+{ echo "$header"; cat "$F"/long/*.result; } > "$F/long/summary.txt"
 echo
-cat "$summary"
+echo "$header"
+for name in $names; do
+    cat "$F/long/$name.result"
+done
 if [ $failed -ne 0 ]; then
     echo "fuzz-long: crashes above; inputs in $F/artifacts/<harness>/" >&2
     exit 1
