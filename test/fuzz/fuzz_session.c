@@ -313,11 +313,24 @@ static int readable(int fd) {
   return ioctl(fd, FIONREAD, &n) == 0 ? n : 0;
 }
 
+/* RFC 959 4.1.3: during a transfer, ABOR and STAT are answered at once, so
+ * a session that waits for its data connection (or anything else) must not
+ * sit on a whole line it has not looked at. */
+static void check_lines_looked_at(const struct ftpd_session *s) {
+  const unsigned char *p;
+  size_t n = ftp_cmd_reader_pending(&s->rd, &p);
+
+  if (s->xfer != NULL && !s->have_held && n > 0 && memchr(p, '\n', n) != NULL)
+    die("a transfer waits while a command line lies unread");
+}
+
 /* Nothing more happens without time passing: what now?
  * RETURNS: 0 when the run is over. */
 static int advance(struct run *r) {
   const struct ftpd_session *s = r->srv.sessions;
 
+  if (s != NULL && !s->closing)
+    check_lines_looked_at(s);
   if (s == NULL) {
     if (!uv_loop_alive(&r->loop))
       return 0;

@@ -27,6 +27,8 @@
  *     connection is in clear (Security: not a word of the login in clear);
  *   - nothing shows the canary beside the root: no "213 31337", no MLST
  *     fact "size=31337".
+ * (fuzz_session.c adds one about the session itself: while a transfer
+ * waits, no whole command line lies unread.)
  */
 #ifndef FUZZ_SESSION_CLIENT_H
 #define FUZZ_SESSION_CLIENT_H
