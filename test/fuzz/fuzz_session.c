@@ -361,22 +361,34 @@ static int advance(struct run *r) {
   return 0;
 }
 
+/* The loop is quiet: nothing moved, nothing in flight, no timer due.  Make
+ * sure: a reply written in the last turn, or bytes the server has not read
+ * yet although it reads, are movement too. */
+static int really_quiet(struct run *r) {
+  int before;
+
+  if (client_io(&r->cl))
+    return 0;
+  if (r->srv.nsessions == 0 || (before = readable(r->server_fd)) == 0)
+    return 1;
+  uv_run(&r->loop, UV_RUN_NOWAIT);
+  return !client_io(&r->cl) && readable(r->server_fd) == before &&
+         r->loop.active_reqs.count == 0;
+}
+
 static void drive(struct run *r) {
   unsigned steps;
-  int moved, before;
+  int moved;
 
   for (steps = 0; steps < STEPS_MAX; steps++) {
     moved = client_io(&r->cl);
-    before = r->srv.nsessions > 0 ? readable(r->server_fd) : 0;
     /* Block only for what will certainly come: a job or a write. */
     uv_run(&r->loop, !moved && r->loop.active_reqs.count > 0 ? UV_RUN_ONCE
                                                             : UV_RUN_NOWAIT);
-    moved |= client_io(&r->cl);
-    if (r->srv.nsessions > 0 && readable(r->server_fd) != before)
-      moved = 1;
     /* (uv_backend_timeout is also 0 for a loop with nothing left.) */
     if (moved || r->loop.active_reqs.count > 0 ||
-        (uv_loop_alive(&r->loop) && uv_backend_timeout(&r->loop) == 0))
+        (uv_loop_alive(&r->loop) && uv_backend_timeout(&r->loop) == 0) ||
+        !really_quiet(r))
       continue;
     if (!advance(r))
       return;
