@@ -445,7 +445,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   o.trickle = (sel & 0x40) != 0;
   o.tls_required = v == 1 || v == 2;
   o.ccc_no_notify = v == 3;
-  o.cred = (sel & 0x10) ? cred_cert : cred_anon;
+  o.anonymous = v == 0;
+  o.has_cert = (sel & 0x10) != 0;
+  o.cred = o.has_cert ? cred_cert : cred_anon;
   start(&r, sel);
   client_init(&r.cl, &o, r.cl.fd, data + 1, size - 1);
   drive(&r);

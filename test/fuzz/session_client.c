@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
+#include "cmd.h"
 #include "replycodes.h"
 #include "session_tree.h"
 
@@ -160,6 +162,28 @@ static int shows_canary(const struct ftp_reply *rep) {
   return 0;
 }
 
+/* Lockstep: does the login this reply announces have a reason? */
+static int login_deserved(const struct client *c, int code) {
+  static const struct {
+    const char *user, *password;
+  } accounts[] = {{"alice", "alice-pw"}, {"bob", "bob-pw"}};
+  size_t i;
+
+  if (code == FTP_R_LOGGED_IN_SECURITY)
+    return strcmp(c->verb, "USER") == 0 && strcmp(c->arg, "alice") == 0 &&
+           c->o.has_cert && c->tls_state == CLIENT_TLS;
+  if (strcmp(c->verb, "PASS") != 0)
+    return 0;
+  if (c->o.anonymous && (strcasecmp(c->user, "anonymous") == 0 ||
+                         strcasecmp(c->user, "ftp") == 0))
+    return 1;
+  for (i = 0; i < sizeof(accounts) / sizeof(accounts[0]); i++)
+    if (strcmp(c->user, accounts[i].user) == 0 &&
+        strcmp(c->arg, accounts[i].password) == 0)
+      return 1;
+  return 0;
+}
+
 static void check_reply(struct client *c, struct ftp_reply *rep) {
   const char *text = ftp_reply_text(rep);
   size_t len = ftp_buf_len(&rep->text);
@@ -179,6 +203,10 @@ static void check_reply(struct client *c, struct ftp_reply *rep) {
       (code == FTP_R_LOGGED_IN || code == FTP_R_LOGGED_IN_SECURITY ||
        code == FTP_R_NEED_PASSWORD))
     fail(c, "a login step in clear under SECURE_FTP REQUIRED", code, text);
+  if (c->o.lockstep && !c->logged_in &&
+      (code == FTP_R_LOGGED_IN || code == FTP_R_LOGGED_IN_SECURITY) &&
+      !login_deserved(c, code))
+    fail(c, "a login that no password or certificate earned", code, text);
   if (code == FTP_R_LOGGED_IN || code == FTP_R_LOGGED_IN_SECURITY)
     c->logged_in = 1;
   else if (code == FTP_R_READY && c->replies > 0)
@@ -237,18 +265,25 @@ static void feed(struct client *c, const char *p, size_t n) {
 
 /* --- sending and receiving ------------------------------------------------ */
 
+/* The next line to send, up to its LF, framed as the server will frame it
+ * (Telnet IAC stripped, verb upper-cased): c->verb and c->arg, both empty
+ * for a line the server refuses. */
 static void start_line(struct client *c) {
   const uint8_t *lf = memchr(c->in + c->in_off, '\n', c->in_len - c->in_off);
-  size_t i;
+  struct ftp_cmd_reader rd;
+  struct ftp_cmd cmd;
 
   c->line_end = lf != NULL ? (size_t)(lf - c->in) + 1 : c->in_len;
-  for (i = 0; i < sizeof(c->verb) - 1 && c->in_off + i < c->line_end; i++) {
-    char ch = (char)c->in[c->in_off + i];
-    if (ch == ' ' || ch == '\r' || ch == '\n')
-      break;
-    c->verb[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+  c->verb[0] = c->arg[0] = '\0';
+  ftp_cmd_reader_init(&rd);
+  if (ftp_cmd_reader_feed(&rd, c->in + c->in_off, c->line_end - c->in_off) == 0 &&
+      ftp_cmd_reader_next(&rd, &cmd) == 1) {
+    snprintf(c->verb, sizeof(c->verb), "%s", cmd.verb);
+    snprintf(c->arg, sizeof(c->arg), "%s", cmd.arg);
+    if (strcmp(c->verb, "USER") == 0)
+      snprintf(c->user, sizeof(c->user), "%s", c->arg);
   }
-  c->verb[i] = '\0';
+  ftp_cmd_reader_free(&rd);
   c->ready = 0;
 }
 

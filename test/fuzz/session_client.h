@@ -25,6 +25,11 @@
  *     logged-in command can earn (125 150 212 213 226 227 229 250 257 350);
  *   - under SECURE_FTP REQUIRED: no 230, 232 or 331 while the control
  *     connection is in clear (Security: not a word of the login in clear);
+ *   - lockstep: a login (230, 232) only for what deserves one: 230 to PASS
+ *     with the right password of the user last named by USER (or any
+ *     password for the anonymous names where ANONYMOUS is on), 232 to USER
+ *     alice from a client with alice's certificate under TLS; the lines
+ *     are framed by common/cmd as the server frames them;
  *   - nothing shows the canary beside the root: no "213 31337", no MLST
  *     fact "size=31337".
  * (fuzz_session.c adds one about the session itself: while a transfer
@@ -37,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ftp_limits.h"
 #include "reply.h"
 
 enum client_tls {
@@ -52,6 +58,8 @@ struct client_opts {
   int trickle;          /* pipelined: send in pieces of a few bytes */
   int tls_required;     /* SECURE_FTP REQUIRED */
   int ccc_no_notify;    /* TLSRFCLEVEL CCCNONOTIFY */
+  int anonymous;        /* ANONYMOUS is on */
+  int has_cert;         /* cred holds alice's certificate */
   gnutls_certificate_credentials_t cred;
 };
 
@@ -62,7 +70,9 @@ struct client {
   size_t in_len, in_off;
   size_t line_end;        /* lockstep: end of the line being sent */
   int ready;              /* lockstep: the next line may start */
-  char verb[8];           /* lockstep: verb of the last line sent */
+  char verb[FTP_CMD_VERB_MAX + 1]; /* lockstep: the last line sent, */
+  char arg[FTP_CMD_LINE_MAX];      /* as the server frames it */
+  char user[FTP_CMD_LINE_MAX];     /* lockstep: the last USER's name */
   enum client_tls tls_state;
   gnutls_session_t tls;
   int dead;               /* TLS failed, or the server speaks TLS we did
