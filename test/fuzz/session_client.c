@@ -209,6 +209,10 @@ static void check_reply(struct client *c, struct ftp_reply *rep) {
     fail(c, "a login that no password or certificate earned", code, text);
   if (code == FTP_R_LOGGED_IN || code == FTP_R_LOGGED_IN_SECURITY)
     c->logged_in = 1;
+  /* The server took this name (a USER it refuses changes nothing, or
+   * leaves no user for PASS at all). */
+  if (code == FTP_R_NEED_PASSWORD && strcmp(c->verb, "USER") == 0)
+    snprintf(c->user, sizeof(c->user), "%s", c->arg);
   else if (code == FTP_R_READY && c->replies > 0)
     c->logged_in = 0; /* REIN */
   if (!c->logged_in && needs_login(code))
@@ -280,8 +284,6 @@ static void start_line(struct client *c) {
       ftp_cmd_reader_next(&rd, &cmd) == 1) {
     snprintf(c->verb, sizeof(c->verb), "%s", cmd.verb);
     snprintf(c->arg, sizeof(c->arg), "%s", cmd.arg);
-    if (strcmp(c->verb, "USER") == 0)
-      snprintf(c->user, sizeof(c->user), "%s", c->arg);
   }
   ftp_cmd_reader_free(&rd);
   c->ready = 0;

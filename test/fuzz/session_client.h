@@ -26,7 +26,7 @@
  *   - under SECURE_FTP REQUIRED: no 230, 232 or 331 while the control
  *     connection is in clear (Security: not a word of the login in clear);
  *   - lockstep: a login (230, 232) only for what deserves one: 230 to PASS
- *     with the right password of the user last named by USER (or any
+ *     with the right password of the user the last 331 accepted (or any
  *     password for the anonymous names where ANONYMOUS is on), 232 to USER
  *     alice from a client with alice's certificate under TLS; the lines
  *     are framed by common/cmd as the server frames them;
@@ -72,7 +72,7 @@ struct client {
   int ready;              /* lockstep: the next line may start */
   char verb[FTP_CMD_VERB_MAX + 1]; /* lockstep: the last line sent, */
   char arg[FTP_CMD_LINE_MAX];      /* as the server frames it */
-  char user[FTP_CMD_LINE_MAX];     /* lockstep: the last USER's name */
+  char user[FTP_CMD_LINE_MAX];     /* lockstep: the name 331 accepted */
   enum client_tls tls_state;
   gnutls_session_t tls;
   int dead;               /* TLS failed, or the server speaks TLS we did
