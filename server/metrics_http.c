@@ -72,6 +72,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
   return MHD_YES;
 }
 
+/* libmicrohttpd's messages: fmt is its own printf format. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
   char line[512];
 

@@ -76,6 +76,7 @@ static void hand_over(struct proxywait *w, const struct ftp_proxy_hdr *h) {
   memset(&c, 0, sizeof(c));
   c.via = w->peer;
   c.proxied = 1;
+  ftp_chan_local(ch, &c.local);
   if (h->command == FTP_PROXY_CMD_PROXY) {
     c.addr = h->src;
     c.front = h->dst;
@@ -85,7 +86,7 @@ static void hand_over(struct proxywait *w, const struct ftp_proxy_hdr *h) {
     log_info("balancer %s sent PROXY %s: its own address is the client's",
              w->peer_str, h->version == 1 ? "UNKNOWN" : "for a non-TCP family");
     c.addr = w->peer;
-    ftp_chan_local(ch, &c.front);
+    c.front = c.local;
   }
   ftpd_proxywait_cb *done = w->done;
 

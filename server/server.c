@@ -280,7 +280,8 @@ static void connection_cb(uv_stream_t *stream, int status) {
     }
     return;
   }
-  ftp_chan_local(ch, &c.front);
+  ftp_chan_local(ch, &c.local);
+  c.front = c.local;
   ftpd_server_admit(l, ch, &c);
 }
 
@@ -634,10 +635,17 @@ int ftpd_server_run(struct ftpd_server *srv) {
   uv_check_init(srv->loop, &srv->quiet);
   srv->quiet.data = srv;
   uv_run(srv->loop, UV_RUN_DEFAULT);
+  ftpd_server_free(srv);
+  log_info("stopped");
+  return 0;
+}
+
+void ftpd_server_free(struct ftpd_server *srv) {
   if (srv->xferlog >= 0) {
     uv_fs_t req;
     uv_fs_close(srv->loop, &req, srv->xferlog, NULL);
     uv_fs_req_cleanup(&req);
+    srv->xferlog = -1;
   }
   ftpd_config_unref(srv->cfg);
   srv->cfg = NULL;
@@ -645,6 +653,4 @@ int ftpd_server_run(struct ftpd_server *srv) {
   srv->tls_issuer = NULL;
   ftpd_bans_free(srv->bans);
   srv->bans = NULL;
-  log_info("stopped");
-  return 0;
 }

@@ -74,6 +74,7 @@ struct ftpd_client {
   struct sockaddr_storage addr;   /* the client */
   struct sockaddr_storage front;  /* the address it connected to: the
                                    * header's destination, else our end */
+  struct sockaddr_storage local;  /* our end of this TCP connection */
   struct sockaddr_storage via;    /* the balancer, when proxied */
   int proxied;
 };
@@ -102,6 +103,10 @@ int ftpd_server_listen(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
 /* ftpd_server_run: install the signal handlers and run the loop until a
  * graceful stop completes.  RETURNS: 0. */
 int ftpd_server_run(struct ftpd_server *srv);
+
+/* ftpd_server_free: what init and open_xferlog made (run calls it once
+ * the loop has ended; the fuzz harness after each input). */
+void ftpd_server_free(struct ftpd_server *srv);
 
 /* ftpd_server_open_xferlog: open XFERLOG for appending (before dropping
  * privileges, so the log may be root's). */

@@ -210,6 +210,12 @@ static void job_after(uv_work_t *req, int status) {
   if (!s->closing && status == 0)
     job->after(job);
   job_free(job);
+  /* The job may have started a transfer: lines that arrived while it ran
+   * were read but not framed (the session was busy), and ABOR or STAT
+   * among them must be answered now, during the transfer (RFC 959 4.1.3),
+   * not once the data connection has timed out. */
+  if (!s->closing && s->xfer != NULL)
+    process(s);
   session_unref(s);
   if (serial) {
     srv->serial_running = NULL;
@@ -749,7 +755,7 @@ void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
   s->ctrl = ch;
   s->peer = c->addr;
   s->front = c->front;
-  ftp_chan_local(ch, &s->local);
+  s->local = c->local;
   ftp_addr_to_string(&s->peer, s->peer_str, sizeof(s->peer_str));
   ftp_cmd_reader_init(&s->rd);
   ftp_buf_init(&s->held, FTP_CMD_LINE_MAX + FTP_CMD_VERB_MAX + 2);

@@ -168,11 +168,14 @@ struct ftpd_session {
 /*
  * ftpd_session_start: a session for the control connection ch, admitted on
  * listener l for client c (server.c: ftpd_server_admit).  Greets, or starts
- * implicit TLS.  ch is the session's from now on.
+ * implicit TLS.  ch is the session's from now on.  Besides the admission,
+ * only the dispatcher fuzz target (test/fuzz/fuzz_session.c) calls it, with
+ * a channel on a socketpair and made-up addresses in c.
  */
 struct ftpd_client;
 void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
                         const struct ftpd_client *c);
+
 
 /*
  * Replies.  text may contain '\n' for a multi-line reply (RFC 959 4.2).

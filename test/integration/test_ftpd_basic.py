@@ -1288,6 +1288,25 @@ class Timers(ServerTest):
         self.assertCode(reply(f, "NOOP"), 200)
 
 
+    def test_commands_pipelined_with_the_transfer(self):
+        """ABOR or STAT sent in the same packet as RETR arrive while the
+        file is being opened: they are still answered during the transfer,
+        not left unread until the data connection times out (found by
+        fuzz_session)."""
+        for verb, codes in (("ABOR", (426, 226)), ("STAT", (211, 425))):
+            with self.subTest(verb=verb):
+                f = self.ftp()
+                self.assertCode(reply(f, "PASV"), 227)
+                f.sock.sendall(f"RETR pub/big.bin\r\n{verb}\r\n".encode())
+                self.assertCode(f.getmultiline(), 150)
+                first = f.getmultiline()
+                self.assertCode(first, codes[0], f"{verb} waited for the transfer's end")
+                if verb == "STAT":
+                    self.assertRegex(first, r"Transfer in progress: /pub/big\.bin")
+                self.assertCode(f.getmultiline(), codes[1])
+                self.assertCode(reply(f, "NOOP"), 200)
+
+
 class Passive(ServerTest):
     """PASSIVEDATAPORTS, PASSIVEADDRESS and PASSIVEDATACONN NOREDIRECT
     (the default); PORTCOMMAND REJECT: passive mode only."""
