@@ -15,7 +15,11 @@
 #                             and check that a test catches it; slow, not part
 #                             of check (MUTANTS='client-*' picks, MUTATE_JOBS=2)
 #   make lint                 banned functions and a complexity ceiling
-#   make fuzz                 libFuzzer harnesses (clang)
+#   make fuzz                 libFuzzer harnesses (clang, ASan+UBSan)
+#   make fuzz-smoke           each harness briefly on its seeds (in make check)
+#   make fuzz-long            each harness to 10 million runs, with a report
+#   make check-san-clang      the Check suites built by clang, ASan+UBSan,
+#                             under build/san-clang/ (in make check)
 #   make install              programs, man pages, samples, systemd units,
 #                             PAM, logrotate and fail2ban files (PREFIX,
 #                             DESTDIR, SYSCONFDIR, BINDIR, SBINDIR, MANDIR);
@@ -32,7 +36,7 @@
 
 SAN ?=
 CC ?= cc
-PKGS := gnutls libuv libedit pam
+PKGS := gnutls libuv libedit pam libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -51,9 +55,11 @@ ifeq ($(SAN),)
   OPT := -O2 -D_FORTIFY_SOURCE=2
 else
   # A sanitizer variant lives entirely in its own directory, so it never
-  # mixes objects with the default build.
-  O := build/san
-  OUT := build/san/
+  # mixes objects with the default build (SANDIR=build/san-clang for the
+  # clang one that check-san-clang builds).
+  SANDIR ?= build/san
+  O := $(SANDIR)
+  OUT := $(SANDIR)/
   OPT := -O1 -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
 
@@ -94,8 +100,9 @@ LOADGEN_SRC := $(wildcard test/bench/*.c)
 LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(O)/%.o)
 LOADGEN := $(O)/test/bench/loadgen
 
-.PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop bench mutate clean install uninstall FORCE
+.PHONY: all deps check check-unit check-integration check-san check-san-clang \
+	run lint fuzz fuzz-smoke fuzz-long interop bench mutate clean install \
+	uninstall FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP) $(FTPCERT)
@@ -181,13 +188,20 @@ interop: all
 check-san:
 	$(MAKE) SAN=address,undefined check-unit check-integration
 
+# clang's UBSan flags what gcc's does not (pointer arithmetic on NULL, for
+# one), and clang's warnings are errors too.
+check-san-clang:
+	$(MAKE) CC=clang SAN=address,undefined SANDIR=build/san-clang check-unit
+
 check: deps
 	$(MAKE) lint
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-integration
 	$(MAKE) check-san
-	@echo "make check: all suites passed (default and ASan+UBSan builds)"
+	$(MAKE) check-san-clang
+	$(MAKE) fuzz-smoke
+	@echo "make check: all suites passed (default, ASan+UBSan with gcc and clang, fuzz smoke)"
 
 # Works on copies in a scratch directory (MUTATE_TMP); the tree is only read.
 mutate: deps
@@ -205,6 +219,13 @@ fuzz:
 # QUICK=1: smaller files and counts, one run instead of medians of three.
 bench: deps all $(LOADGEN)
 	@python3 test/bench/bench.py --loadgen $(LOADGEN) $(if $(filter 1,$(QUICK)),--quick)
+
+fuzz-smoke:
+	@$(MAKE) -f test/fuzz/Makefile smoke
+
+# Not in make check: hours.  FUZZ_RUNS=n for another count.
+fuzz-long:
+	@$(MAKE) -f test/fuzz/Makefile long
 
 clean:
 	rm -rf build $(LIB) $(FTPD) $(FTP) $(FTPCERT)

@@ -77,6 +77,9 @@ static void show_reply(struct ftpc *c, const struct ftp_reply *rep) {
 
 /* --- errors --------------------------------------------------------------- */
 
+static void vset_err(struct ftpc *c, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void vset_err(struct ftpc *c, const char *fmt, va_list ap) {
   char raw[sizeof(c->err)];
 

@@ -36,10 +36,12 @@ static int mem_sink(void *arg, const void *p, size_t n) {
 
 /* Split NLST output into the last components of its lines. */
 static int split_names(struct ftp_buf *b, char ***out, size_t *count) {
-  const char *p = (const char *)ftp_buf_ptr(b), *end = p + ftp_buf_len(b);
+  const char *p = (const char *)ftp_buf_ptr(b), *end;
   size_t cap = 0, n = 0;
   char **v = NULL;
 
+  /* An empty buffer has no storage: NULL + 0 is undefined behaviour. */
+  end = p != NULL ? p + ftp_buf_len(b) : NULL;
   while (p != NULL && p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     const char *e = nl != NULL ? nl : end, *s;

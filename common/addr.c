@@ -437,51 +437,9 @@ int ftp_addr_from_string(const char *s, unsigned port,
   return FTP_E_BAD_ARG;
 }
 
-/* --- prefixes ------------------------------------------------------------- */
+/* --- the 16-byte form ---------------------------------------------------- */
 
 static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-/* Clear the bits of a past len. */
-static void mask_from(unsigned char a[16], unsigned len) {
-  unsigned i;
-
-  for (i = 0; i < 16; i++) {
-    if (len >= 8 * (i + 1))
-      continue;
-    a[i] &= len > 8 * i ? (unsigned char)(0xff << (8 - (len - 8 * i))) : 0;
-  }
-}
-
-int ftp_addr_parse_prefix(const char *s, size_t n, struct ftp_addr_prefix *out) {
-  char tmp[INET6_ADDRSTRLEN + 1];
-  const char *slash = memchr(s, '/', n);
-  size_t alen = slash != NULL ? (size_t)(slash - s) : n;
-  unsigned long len = 0;
-  unsigned max;
-
-  if (alen == 0 || alen >= sizeof(tmp))
-    return FTP_E_SYNTAX;
-  memcpy(tmp, s, alen);
-  tmp[alen] = '\0';
-  if (inet_pton(AF_INET, tmp, out->addr + 12) == 1) {
-    memcpy(out->addr, v4mapped, sizeof(v4mapped));
-    max = 32;
-  } else if (inet_pton(AF_INET6, tmp, out->addr) == 1) {
-    max = 128;
-  } else {
-    return FTP_E_SYNTAX;
-  }
-  if (slash == NULL) {
-    len = max;
-  } else {
-    size_t dn = n - alen - 1;
-    if (dn == 0 || dn > 3 || dec_field(slash + 1, dn, max, &len) != 0)
-      return FTP_E_SYNTAX;
-  }
-  out->len = (unsigned)len + (max == 32 ? 96 : 0);
-  mask_from(out->addr, out->len);
-  return 0;
-}
 
 int ftp_addr_as16(const struct sockaddr_storage *sa, unsigned char out[16]) {
   if (sa->ss_family == AF_INET) {
@@ -494,12 +452,4 @@ int ftp_addr_as16(const struct sockaddr_storage *sa, unsigned char out[16]) {
     return 0;
   }
   return FTP_E_AF_UNSUPPORTED;
-}
-
-int ftp_addr_in_prefix(const unsigned char a[16], const struct ftp_addr_prefix *p) {
-  unsigned char m[16];
-
-  memcpy(m, a, 16);
-  mask_from(m, p->len);
-  return memcmp(m, p->addr, 16) == 0;
 }

@@ -158,31 +158,9 @@ int ftp_addr_from_string(const char *s, unsigned port,
                          struct sockaddr_storage *out);
 
 /*
- * An address prefix (BANEXEMPT): 16 bytes of IPv6 address, an IPv4 one
- * held as ::ffff:a.b.c.d with 96 added to its length, so that one
- * comparison serves both families and an IPv4 peer that a dual-stack socket
- * reports as IPv4-mapped matches its IPv4 prefix.
- */
-struct ftp_addr_prefix {
-  unsigned char addr[16];
-  unsigned len;          /* 0..128 */
-};
-
-/*
- * ftp_addr_parse_prefix: "ADDR" (a whole address) or "ADDR/LEN", ADDR an
- * IPv4 or IPv6 literal and LEN 0..32 or 0..128, decimal without sign.
- * Bits past LEN are cleared.  s need not be NUL-terminated (n bytes).
- * RETURNS: 0, or FTP_E_SYNTAX (out is then unspecified).
- */
-int ftp_addr_parse_prefix(const char *s, size_t n, struct ftp_addr_prefix *out);
-
-/*
- * ftp_addr_as16: the 16-byte form of sa's address used by prefixes (IPv4 as
- * IPv4-mapped).  RETURNS: 0, or FTP_E_AF_UNSUPPORTED for another family.
+ * ftp_addr_as16: the 16-byte form of sa's address (IPv4 as IPv4-mapped),
+ * one key for both families (the ban table).  RETURNS: 0, or FTP_E_AF_UNSUPPORTED for another family.
  */
 int ftp_addr_as16(const struct sockaddr_storage *sa, unsigned char out[16]);
-
-/* ftp_addr_in_prefix: 1 when the 16-byte address a lies in p. */
-int ftp_addr_in_prefix(const unsigned char a[16], const struct ftp_addr_prefix *p);
 
 #endif

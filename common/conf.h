@@ -195,6 +195,14 @@ struct ftp_conf {
   int startdirectory;
   int replysecuritylevel; /* 0 or 1 */
 
+  /* several instances behind a balancer */
+  struct ftp_conf_list proxyprotocol; /* "addr" or "addr/bits" */
+  int proxyprotocoldata;
+  const char *tlsticketkey;
+  unsigned metricsport;               /* 0: no metrics endpoint */
+  const char *metricsaddress;
+  unsigned draintimeout;              /* seconds */
+
   /* files and listings */
   unsigned umask;
   int listsubdir;

@@ -51,7 +51,7 @@ int ftpd_ban_policy_init(struct ftpd_ban_policy *p, unsigned failures,
   if ((p->exempt = calloc(n, sizeof(*p->exempt))) == NULL)
     return FTP_E_NOMEM;
   for (i = 0; i < n; i++) {
-    if (ftp_addr_parse_prefix(exempt[i], strlen(exempt[i]), &p->exempt[i]) != 0) {
+    if (ftp_cidr_parse(exempt[i], strlen(exempt[i]), &p->exempt[i]) != 0) {
       ftpd_ban_policy_free(p);
       return UV_EINVAL;
     }
@@ -66,20 +66,9 @@ void ftpd_ban_policy_free(struct ftpd_ban_policy *p) {
   p->nexempt = 0;
 }
 
-static int exempt16(const struct ftpd_ban_policy *p, const unsigned char a[16]) {
-  size_t i;
-
-  for (i = 0; i < p->nexempt; i++)
-    if (ftp_addr_in_prefix(a, &p->exempt[i]))
-      return 1;
-  return 0;
-}
-
 int ftpd_ban_exempt(const struct ftpd_ban_policy *p,
                     const struct sockaddr_storage *peer) {
-  unsigned char a[16];
-
-  return ftp_addr_as16(peer, a) == 0 && exempt16(p, a);
+  return ftp_cidr_match_any(p->exempt, p->nexempt, peer);
 }
 
 static int is_v4(const unsigned char a[16]) {
@@ -256,7 +245,7 @@ static int key_of(const struct ftpd_ban_policy *p, const struct sockaddr_storage
                   unsigned char key[16]) {
   unsigned char a[16];
 
-  if (p->failures == 0 || ftp_addr_as16(peer, a) != 0 || exempt16(p, a))
+  if (p->failures == 0 || ftp_addr_as16(peer, a) != 0 || ftpd_ban_exempt(p, peer))
     return -1;
   make_key(a, key);
   return 0;

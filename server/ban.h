@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "cidr.h"
 
 /* The most failures BANFAILURES may ask for (the ring of times per entry). */
 #define FTPD_BAN_FAILURES_MAX 20
@@ -54,13 +55,13 @@ struct ftpd_ban_policy {
   unsigned failures;              /* 0: no bans; at most FTPD_BAN_FAILURES_MAX */
   uint64_t window_ms;
   uint64_t ban_ms;
-  struct ftp_addr_prefix *exempt; /* owned */
+  struct ftp_cidr *exempt;        /* owned */
   size_t nexempt;
 };
 
 /*
  * ftpd_ban_policy_init: the policy from the member's values; exempt holds n
- * prefixes as ftp_addr_parse_prefix() reads them (conf checked them).
+ * networks as ftp_cidr_parse() reads them (conf checked them).
  * RETURNS: 0; UV_EINVAL for a bad prefix or failures above the maximum;
  * FTP_E_NOMEM.  ftpd_ban_policy_free releases it (accepts a zeroed one).
  */

@@ -175,6 +175,23 @@ static int load_bans(struct ftpd_config *cfg) {
   return r == 0 ? 0 : r == FTP_E_NOMEM ? r : FTP_E_CONF;
 }
 
+/* PROXYPROTOCOL's networks, checked by the member parser already. */
+static int load_balancers(struct ftpd_config *cfg) {
+  const struct ftp_conf_list *l = &cfg->conf.proxyprotocol;
+  size_t i;
+
+  for (i = 0; i < l->n && i < FTP_CONF_LIST_MAX; i++)
+    if (ftp_cidr_parse(l->v[i], strlen(l->v[i]), &cfg->balancers[i]) != 0)
+      return FTP_E_CONF;
+  cfg->nbalancers = i;
+  return 0;
+}
+
+int ftpd_config_is_balancer(const struct ftpd_config *cfg,
+                            const struct sockaddr_storage *addr) {
+  return ftp_cidr_match_any(cfg->balancers, cfg->nbalancers, addr);
+}
+
 int ftpd_config_load(const char *path, unsigned port_override,
                      struct ftpd_config **out) {
   struct ftpd_config *cfg;
@@ -197,8 +214,9 @@ int ftpd_config_load(const char *path, unsigned port_override,
   }
   if (port_override != 0)
     cfg->conf.port = port_override;
-  if ((r = load_tls(cfg)) != 0 || (r = load_users(cfg)) != 0 ||
-      (r = load_bans(cfg)) != 0 || (r = check_system_accounts(&cfg->conf)) != 0 ||
+  if ((r = load_balancers(cfg)) != 0 || (r = load_tls(cfg)) != 0 ||
+      (r = load_users(cfg)) != 0 || (r = load_bans(cfg)) != 0 ||
+      (r = check_system_accounts(&cfg->conf)) != 0 ||
       (r = load_message(&cfg->conf, "BANNER", cfg->conf.banner, &cfg->banner)) != 0 ||
       (r = load_message(&cfg->conf, "LOGINMSG", cfg->conf.loginmsg, &cfg->loginmsg)) != 0)
     goto fail;

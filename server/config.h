@@ -10,8 +10,12 @@
 #ifndef FTPD_CONFIG_H
 #define FTPD_CONFIG_H
 
+#include <sys/socket.h>
+
 #include "ban.h"
+#include "cidr.h"
 #include "conf.h"
+#include "ftp_limits.h"
 #include "tls.h"
 #include "users.h"
 
@@ -24,6 +28,9 @@ struct ftpd_config {
   char *loginmsg;             /* text of LOGINMSG, "" when none */
   char *member;               /* the member's path, NULL when on defaults */
   struct ftpd_ban_policy ban; /* BANFAILURES, BANWINDOW, BANTIME, BANEXEMPT */
+  /* PROXYPROTOCOL: the balancers whose connections start with a header. */
+  struct ftp_cidr balancers[FTP_CONF_LIST_MAX];
+  size_t nbalancers;
 };
 
 /*
@@ -53,6 +60,14 @@ void ftpd_config_check_rereadable(const struct ftpd_config *cfg);
  * when it did not switch to RUNAS for good at start-up.
  */
 int ftpd_config_per_user(const struct ftpd_config *cfg);
+
+/*
+ * ftpd_config_is_balancer: addr is one of PROXYPROTOCOL's balancers, whose
+ * connections must start with a PROXY protocol header.  Security: from any
+ * other address a header is never accepted.  RETURNS: 1 or 0.
+ */
+int ftpd_config_is_balancer(const struct ftpd_config *cfg,
+                            const struct sockaddr_storage *addr);
 
 struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg);
 void ftpd_config_unref(struct ftpd_config *cfg); /* accepts NULL */

@@ -172,10 +172,12 @@ int main(int argc, char **argv) {
   loop = uv_default_loop();
   r = ftpd_server_init(&srv, loop, cfg, member_path, port);
   ftpd_config_unref(cfg);
-  if (r != 0) {
+  if (r == FTP_E_TLS || r == FTP_E_NOMEM) {
     log_err("server set-up: %s", ftp_strerror(r));
     return EXIT_RUNTIME;
   }
+  if (r != 0)
+    return EXIT_CONFIG; /* TLSTICKETKEY, logged with its member line */
   if (ftpd_server_listen(&srv, fds, nfds) != 0 || ftpd_server_open_xferlog(&srv) != 0)
     return EXIT_RUNTIME;
   if (detach && ftpd_detach(loop, srv.cfg->conf.pidfile) != 0)

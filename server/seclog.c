@@ -3,6 +3,8 @@
  */
 #include "seclog.h"
 
+#include "metrics.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -108,6 +110,7 @@ void ftpd_seclog(const struct ftpd_session *s, enum ftpd_sec_event ev,
   struct ftpd_sec_line l = {ev, s->id, s->peer_str, s->user, method, command, reason};
 
   ftpd_seclog_write(&l);
+  ftpd_metrics_login(ev, method);
 }
 
 int ftpd_seclog_is_security_reply(int code) {

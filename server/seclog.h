@@ -37,8 +37,11 @@
  *                                 control connection
  *   policy-refused      (warning) a command refused by the security policy
  *                                 (SECURE_FTP, SECURE_DATACONN, CCC,
- *                                 PORT to another host, ...)
- *   connection-refused  (warning) MAXSESSIONS or MAXSESSIONSPERIP
+ *                                 PORT to another host, ...), and a PROXY
+ *                                 header from an address PROXYPROTOCOL
+ *                                 does not list (command=PROXY)
+ *   connection-refused  (warning) MAXSESSIONS or MAXSESSIONSPERIP (behind
+ *                                 a balancer: the PROXY header's client)
  *   banned              (warning) BANFAILURES failed logins banned the
  *                                 address (ban.h); the session is the one
  *                                 whose failure started the ban.  The

@@ -17,6 +17,7 @@
 #include "cmdtab.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "replycodes.h"
 #include "seclog.h"
@@ -209,6 +210,12 @@ static void job_after(uv_work_t *req, int status) {
   if (!s->closing && status == 0)
     job->after(job);
   job_free(job);
+  /* The job may have started a transfer: lines that arrived while it ran
+   * were read but not framed (the session was busy), and ABOR or STAT
+   * among them must be answered now, during the transfer (RFC 959 4.1.3),
+   * not once the data connection has timed out. */
+  if (!s->closing && s->xfer != NULL)
+    process(s);
   session_unref(s);
   if (serial) {
     srv->serial_running = NULL;
@@ -461,6 +468,17 @@ static void dispatch(struct ftpd_session *s, const char *verb, const char *arg) 
     ftpd_session_close(s, "HTTP request");
     return;
   }
+  if (cmd == NULL && s->login != LOGIN_DONE && strcmp(verb, "PROXY") == 0) {
+    /* Security: a PROXY protocol header from an address PROXYPROTOCOL does
+     * not list is never believed (it would let anyone choose the address
+     * limits, bans and logs see); it ends the connection. */
+    slog_warn(s, "PROXY protocol header from an address PROXYPROTOCOL does not "
+                 "list: connection closed");
+    ftpd_seclog(s, FTPD_SEC_POLICY_REFUSED, FTPD_SEC_M_NONE, "PROXY",
+                "PROXY header from an unlisted address");
+    ftpd_session_close(s, "PROXY header from an unlisted address");
+    return;
+  }
   if (cmd == NULL) {
     slog_debug(s, "-> %s (unknown)", verb);
     /* Never echo what the client sent (ALPACA reflection). */
@@ -655,11 +673,14 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
              ftp_chan_tls_error(s->ctrl)[0] ? ": " : "", ftp_chan_tls_error(s->ctrl));
     slog_info(s, "TLS handshake failed: %s", why);
     ftpd_seclog(s, FTPD_SEC_TLS_FAILED, FTPD_SEC_M_NONE, NULL, why);
+    ftpd_metrics_count(FTPD_M_TLS_CONTROL_FAILED);
     ftpd_session_close(s, "TLS handshake failed");
     return;
   }
   s->pol.tls_ctrl = 1;
   s->pol.secured = 1;
+  ftpd_metrics_count(ftp_tls_is_resumed(ftp_chan_session(s->ctrl)) ? FTPD_M_TLS_CONTROL_RESUMED
+                                                                   : FTPD_M_TLS_CONTROL_FULL);
   ftp_tls_control_secured(ftp_chan_session(s->ctrl));
   ftp_tls_describe(ftp_chan_session(s->ctrl), desc, sizeof(desc));
   slog_info(s, "control connection secured: %s", desc);
@@ -700,46 +721,6 @@ static int start_implicit(struct ftpd_session *s) {
   return 0;
 }
 
-static unsigned sessions_from(struct ftpd_server *srv,
-                              const struct sockaddr_storage *peer) {
-  const struct ftpd_session *s;
-  unsigned n = 0;
-
-  for (s = srv->sessions; s != NULL; s = s->next)
-    if (!s->closing && ftp_addr_same_host(&s->peer, peer))
-      n++;
-  return n;
-}
-
-/* Refuse a connection beyond a limit with 421, in clear: an implicit-TLS
- * client would not understand it, so it is just closed there. */
-static void refuse_cb(struct ftp_chan *ch) { (void)ch; }
-static void refuse_written(struct ftp_chan *ch, int status) {
-  (void)status;
-  ftp_chan_close(ch, refuse_cb);
-}
-
-static void refuse(struct ftp_chan *ch, int implicit, const char *text) {
-  struct ftp_buf out;
-
-  ftp_buf_init(&out, 512);
-  if (!implicit && ftp_reply_format(&out, FTP_R_UNAVAILABLE, text) == 0 &&
-      ftp_chan_write(ch, ftp_buf_ptr(&out), ftp_buf_len(&out)) == 0 &&
-      ftp_chan_shutdown(ch, refuse_written) == 0) {
-    ftp_buf_free(&out);
-    return;
-  }
-  ftp_buf_free(&out);
-  ftp_chan_close(ch, refuse_cb);
-}
-
-static void refused_event(const char *who, const char *why) {
-  struct ftpd_sec_line l = {FTPD_SEC_CONNECTION_REFUSED, 0, who, NULL, FTPD_SEC_M_NONE,
-                            NULL, why};
-
-  ftpd_seclog_write(&l);
-}
-
 static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
   uv_os_fd_t fd;
   int one = 1;
@@ -754,56 +735,16 @@ static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
   return 0;
 }
 
-void ftpd_session_accept(struct ftpd_listener *l) {
+void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
+                        const struct ftpd_client *c) {
   struct ftpd_server *srv = l->srv;
   struct ftpd_config *cfg = srv->cfg;
-  struct ftp_chan_opts co = {0};
-  struct ftp_chan *ch;
   struct ftpd_session *s;
-  struct sockaddr_storage peer;
-  char who[64] = "?";
+  char via[FTP_ADDR_STRLEN] = "";
   int r;
 
-  co.in_max = 64 * 1024;
-  co.out_max = 4 * 1024 * 1024;
-  co.release_idle = 1;
-  if (ftp_chan_new(srv->loop, &co, &ch) != 0)
-    return;
-  if ((r = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)ftp_chan_tcp(ch))) != 0 ||
-      (r = ftp_chan_peer(ch, &peer)) != 0) {
-    log_warn("accept on %s: %s", l->name, ftp_strerror(r));
-    ftp_chan_close(ch, refuse_cb);
-    return;
-  }
-  ftp_addr_to_string(&peer, who, sizeof(who));
-  if (srv->stopping) {
-    refuse(ch, l->implicit, "Service shutting down");
-    return;
-  }
-  /* Security: a banned address costs no TLS handshake; on the implicit
-   * port it gets no byte at all.  Each refusal is not a security event
-   * of its own (the ban was one), or a guesser would fill the log. */
-  if (ftpd_server_banned(srv, &peer)) {
-    log_debug("connection from %s refused: banned", who);
-    refuse(ch, l->implicit, "Too many failed logins from your address: try again later");
-    return;
-  }
-  if (srv->nsessions >= cfg->conf.maxsessions) {
-    log_notice("connection from %s refused: MAXSESSIONS %u reached", who,
-               cfg->conf.maxsessions);
-    refused_event(who, "MAXSESSIONS reached");
-    refuse(ch, l->implicit, "Too many users, try again later");
-    return;
-  }
-  if (sessions_from(srv, &peer) >= cfg->conf.maxsessionsperip) {
-    log_notice("connection from %s refused: MAXSESSIONSPERIP %u reached", who,
-               cfg->conf.maxsessionsperip);
-    refused_event(who, "MAXSESSIONSPERIP reached");
-    refuse(ch, l->implicit, "Too many connections from your address");
-    return;
-  }
   if ((s = calloc(1, sizeof(*s))) == NULL) {
-    ftp_chan_close(ch, refuse_cb);
+    ftp_chan_close(ch, NULL);
     return;
   }
   s->srv = srv;
@@ -812,9 +753,10 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   s->id = ++srv->next_id;
   s->refs = 2; /* the control channel and the timer */
   s->ctrl = ch;
-  s->peer = peer;
-  ftp_chan_local(ch, &s->local);
-  snprintf(s->peer_str, sizeof(s->peer_str), "%s", who);
+  s->peer = c->addr;
+  s->front = c->front;
+  s->local = c->local;
+  ftp_addr_to_string(&s->peer, s->peer_str, sizeof(s->peer_str));
   ftp_cmd_reader_init(&s->rd);
   ftp_buf_init(&s->held, FTP_CMD_LINE_MAX + FTP_CMD_VERB_MAX + 2);
   ftp_buf_set_secret(&s->held);
@@ -827,7 +769,9 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   ftp_chan_set_data(ch, s);
   ftpd_server_add_session(srv, s);
   set_socket_options(ch, s->conf);
-  slog_info(s, "connected on %s", l->name);
+  if (c->proxied)
+    ftp_addr_to_string(&c->via, via, sizeof(via));
+  slog_info(s, "connected on %s%s%s", l->name, via[0] ? " via balancer " : "", via);
   if (l->implicit) {
     if ((r = start_implicit(s)) != 0) {
       slog_warn(s, "implicit TLS: %s", ftp_strerror(r));
@@ -882,6 +826,8 @@ void ftpd_session_tls_principal(struct ftpd_session *s) {
 /* --- data connections ----------------------------------------------------- */
 
 void ftpd_data_reset(struct ftpd_session *s) {
+  if (s->dc != NULL)
+    ftpd_metrics_add(FTPD_M_DATA_ADDRESS, ftp_dataconn_strays(s->dc));
   ftp_dataconn_free(s->dc);
   s->dc = NULL;
   s->dc_passive = 0;
@@ -897,6 +843,11 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
   o->keepalive = c->datakeepalive;
   if (c->passivedataconn == FTP_PASSIVEDATACONN_NOREDIRECT)
     o->expect_peer = &s->peer;
+  /* Behind a balancer: which peers are balancers, and whether their data
+   * connections start with a PROXY header naming the client. */
+  o->balancers = s->cfg->balancers;
+  o->nbalancers = s->cfg->nbalancers;
+  o->proxy_header = c->proxyprotocoldata;
   o->tls = s->pol.prot_private;
   o->tls_ctx = s->cfg->tls;
   o->tls_server = 1;

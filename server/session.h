@@ -106,8 +106,11 @@ struct ftpd_session {
   int refs;                        /* the session, plus one per job */
   struct ftp_chan *ctrl;
   struct ftp_cmd_reader rd;
-  struct sockaddr_storage peer;
-  struct sockaddr_storage local;
+  struct sockaddr_storage peer;    /* the client (behind a balancer: the
+                                    * PROXY header's source) */
+  struct sockaddr_storage local;   /* our end of the control connection */
+  struct sockaddr_storage front;   /* what the client connected to (behind a
+                                    * balancer: the header's destination) */
   char peer_str[64];
   uv_timer_t timer;                /* INACTIVE; the failed-login delay */
   int implicit;                    /* came in on TLSPORT */
@@ -162,8 +165,17 @@ struct ftpd_session {
   struct ftpd_xfer *xfer;
 };
 
-/* Accept a new control connection on listener l. */
-void ftpd_session_accept(struct ftpd_listener *l);
+/*
+ * ftpd_session_start: a session for the control connection ch, admitted on
+ * listener l for client c (server.c: ftpd_server_admit).  Greets, or starts
+ * implicit TLS.  ch is the session's from now on.  Besides the admission,
+ * only the dispatcher fuzz target (test/fuzz/fuzz_session.c) calls it, with
+ * a channel on a socketpair and made-up addresses in c.
+ */
+struct ftpd_client;
+void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
+                        const struct ftpd_client *c);
+
 
 /*
  * Replies.  text may contain '\n' for a multi-line reply (RFC 959 4.2).

@@ -58,7 +58,7 @@ def files_below(root):
 def samples():
     return {f"usr/share/doc/ftpd/{p.name}": 0o644
             for p in (ftptest.src_dir() / "ftpdata").glob("*.data")} | \
-        {"usr/share/doc/ftpd/README": 0o644}
+        {"usr/share/doc/ftpd/README": 0o644, "usr/share/doc/ftpd/haproxy.cfg": 0o644}
 
 
 class Install(unittest.TestCase):

@@ -11,13 +11,17 @@
 # loopback ports with their own configuration.
 set -eu
 
+# clang and libclang-rt-14-dev (its sanitizer and libFuzzer runtimes): make
+# check builds the Check suites with clang's ASan+UBSan and smoke-runs the
+# fuzz harnesses.
 PKGS="build-essential pkg-config libgnutls28-dev libuv1-dev libedit-dev
 libcrypt-dev check python3 curl lftp gnutls-bin openssl rclone nodejs
+clang libclang-rt-14-dev
 libcap2 libpam0g libwrap0 libssl3 libacl1 libhiredis0.14 libidn2-0
 libmemcached11 libmemcachedutil2 libncursesw6 libpcre2-8-0 libpcre2-posix3
 libsodium23 zlib1g
 systemd strace logrotate fail2ban
-libpam0g-dev libpam-modules passwd"
+libpam0g-dev libpam-modules passwd libmicrohttpd-dev haproxy"
 PEER_PKGS="vsftpd proftpd-core proftpd-mod-crypto pure-ftpd"
 PEER_DIR=${PEER_DIR:-build/peers}
 

@@ -366,6 +366,37 @@ START_TEST(test_line_cap) {
 }
 END_TEST
 
+/* The longest 257 reply ftpd can send (PWD in a directory whose path is
+ * FTP_PATH_MAX - 1 quotes, each doubled) is read whole: fuzz_session found
+ * our client refusing it when the line cap was 8192. */
+START_TEST(test_line_cap_fits_a_doubled_path) {
+  struct ftp_reply_parser p;
+  struct ftp_reply rep;
+  struct ftp_buf text, out;
+  size_t used, i;
+
+  ftp_buf_init(&text, 4 * FTP_PATH_MAX);
+  ftp_buf_init(&out, 4 * FTP_PATH_MAX);
+  ck_assert_int_eq(ftp_buf_puts(&text, "\"/"), 0);
+  for (i = 0; i < FTP_PATH_MAX - 2; i++)
+    ck_assert_int_eq(ftp_buf_puts(&text, "\"\""), 0);
+  ck_assert_int_eq(ftp_buf_puts(&text, "\" is the current directory"), 0);
+  ck_assert_int_eq(ftp_reply_format(&out, 257, ftp_buf_cstr(&text, NULL)), 0);
+  ck_assert_uint_gt(ftp_buf_len(&out), 2 * FTP_PATH_MAX);
+  ftp_reply_parser_init(&p);
+  ftp_reply_init(&rep);
+  ck_assert_int_eq(ftp_reply_parse(&p, ftp_buf_ptr(&out), ftp_buf_len(&out),
+                                   &used, &rep),
+                   FTP_REPLY_COMPLETE);
+  ck_assert_uint_eq(used, ftp_buf_len(&out));
+  ck_assert_int_eq(rep.code, 257);
+  ftp_reply_free(&rep);
+  ftp_reply_parser_free(&p);
+  ftp_buf_free(&text);
+  ftp_buf_free(&out);
+}
+END_TEST
+
 /* An over-long line is refused as soon as it cannot fit, without waiting
  * for its LF; an inner line the same. */
 START_TEST(test_line_cap_early) {
@@ -695,6 +726,7 @@ static Suite *reply_suite(void) {
   tc = tcase_create("limits");
   tcase_add_test(tc, test_line_cap);
   tcase_add_test(tc, test_line_cap_early);
+  tcase_add_test(tc, test_line_cap_fits_a_doubled_path);
   tcase_add_test(tc, test_reply_cap);
   tcase_add_test(tc, test_flood);
   suite_add_tcase(s, tc);
