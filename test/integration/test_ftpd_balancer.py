@@ -44,7 +44,7 @@ from pathlib import Path
 
 import ftptest
 from ftpd_harness import Ftpd, free_port_all
-from ftpd_tls_harness import Ctrl, Tls, client_context
+from ftpwire import Ctrl, Tls, client_context
 
 VIP, FTPD1, FTPD2, LB, CLIENT, VIP1 = ("127.0.0.1", "127.0.0.2", "127.0.0.3",
                                        "127.0.0.4", "127.0.0.5", "127.0.0.6")
