@@ -356,15 +356,12 @@ int ftpc__send(struct ftpc *c, const char *verb, const char *arg) {
 int ftpc__send_abor(struct ftpc *c) {
   static const unsigned char ip_synch[] = {0xff, 0xf4, 0xff};
   static const unsigned char dm = 0xf2;
-  uv_os_fd_t fd;
   int r;
 
   if (c->ctrl == NULL)
     return UV_ENOTCONN;
   show_command(c, "ABOR", NULL);
-  if (!ftp_chan_is_tls(c->ctrl) && ftp_chan_queued(c->ctrl) == 0 &&
-      uv_fileno((uv_handle_t *)ftp_chan_tcp(c->ctrl), &fd) == 0 &&
-      send(fd, ip_synch, sizeof(ip_synch), MSG_OOB) == (ssize_t)sizeof(ip_synch)) {
+  if (ftp_chan_send_urgent(c->ctrl, ip_synch, sizeof(ip_synch)) == 0) {
     if ((r = ftp_chan_write(c->ctrl, &dm, 1)) != 0)
       return r;
   } else if ((r = ftp_chan_write(c->ctrl, ip_synch, sizeof(ip_synch))) != 0 ||
@@ -467,7 +464,7 @@ static void on_connected(struct ftpc *c) {
 
   ftp_chan_peer(ch, &c->peer);
   ftp_chan_local(ch, &c->local);
-  uv_tcp_nodelay(ftp_chan_tcp(ch), 1);
+  ftp_chan_set_nodelay(ch, 1);
   if (c->set.conf->ftpkeepalive > 0)
     ftp_chan_set_keepalive(ch, c->set.conf->ftpkeepalive);
   uv_freeaddrinfo(c->ai_list);
@@ -483,8 +480,8 @@ static void on_connected(struct ftpc *c) {
   ftpc__set_state(c, FTPC_ST_GREETING);
 }
 
-static void connect_cb(uv_connect_t *req, int status) {
-  struct ftpc *c = req->data;
+static void connect_cb(struct ftp_chan *ch, int status) {
+  struct ftpc *c = ftp_chan_data(ch);
 
   if (c->state != FTPC_ST_CONNECTING)
     return;
@@ -503,8 +500,8 @@ static void try_next_address(struct ftpc *c) {
   struct addrinfo *ai = c->ai_next;
   int r;
 
-  co.in_max = 64 * 1024;
-  co.out_max = 1024 * 1024;
+  co.in_max = FTP_CTRL_IN_MAX;
+  co.out_max = FTP_CTRL_OUT_MAX_CLIENT;
   co.release_idle = 1;
   for (; ai != NULL; ai = ai->ai_next) {
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
@@ -515,8 +512,7 @@ static void try_next_address(struct ftpc *c) {
       return;
     }
     ftp_chan_set_data(c->ctrl, c);
-    c->creq.data = c;
-    r = uv_tcp_connect(&c->creq, ftp_chan_tcp(c->ctrl), ai->ai_addr, connect_cb);
+    r = ftp_chan_connect(c->ctrl, ai->ai_addr, connect_cb);
     if (r == 0) {
       ftpc__set_state(c, FTPC_ST_CONNECTING);
       return;

@@ -13,6 +13,9 @@
  * All work on buffered input happens in pump(), which is re-entrancy safe:
  * a callback that calls back into the channel only sets flags, and the pump
  * loop picks the change up.
+ *
+ * The channel owns its uv_tcp_t and everything done on the socket: accept,
+ * connect, options, urgent data, and sendfile for cleartext downloads.
  */
 #include "chan.h"
 
@@ -20,22 +23,26 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "buf.h"
 #include "err.h"
+#include "ftp_limits.h"
 #include "log.h"
 
 enum tls_state { TLS_NONE, TLS_HANDSHAKE, TLS_OPEN, TLS_CCC, TLS_FAILED };
 
-/* The largest TLS record GnuTLS can hand us in one recv. */
-#define RECORD_PLAINTEXT_MAX 16384
+struct chan_sendfile;
 
 struct ftp_chan {
   uv_tcp_t tcp;
   uv_timer_t kick;      /* deferred work: buffered input, drain notices */
   uv_write_t wreq;
   uv_shutdown_t sreq;
+  uv_connect_t creq;
+  struct chan_sendfile *sf; /* allocated by the first ftp_chan_sendfile */
   uv_loop_t *loop;
   void *data;
   struct ftp_chan_opts opts;
@@ -46,6 +53,7 @@ struct ftp_chan {
   ftp_chan_status_cb *drain_cb;
   ftp_chan_status_cb *shutdown_cb;
   ftp_chan_close_cb *close_cb;
+  ftp_chan_status_cb *connect_cb;
   size_t drain_below;
 
   struct ftp_buf in;    /* ciphertext read, or cleartext left over */
@@ -78,6 +86,7 @@ struct ftp_chan {
 
 static void pump(struct ftp_chan *ch);
 static void flush(struct ftp_chan *ch);
+static int sendfile_busy(const struct ftp_chan *ch);
 static void ccc_notify(struct ftp_chan *ch);
 static void kick_cb(uv_timer_t *t);
 static void update_reading(struct ftp_chan *ch);
@@ -110,7 +119,6 @@ int ftp_chan_new(uv_loop_t *loop, const struct ftp_chan_opts *opts,
   return 0;
 }
 
-uv_tcp_t *ftp_chan_tcp(struct ftp_chan *ch) { return &ch->tcp; }
 uv_loop_t *ftp_chan_loop(struct ftp_chan *ch) { return ch->loop; }
 void ftp_chan_set_data(struct ftp_chan *ch, void *data) { ch->data = data; }
 void *ftp_chan_data(const struct ftp_chan *ch) { return ch->data; }
@@ -123,6 +131,8 @@ int ftp_chan_is_tls(const struct ftp_chan *ch) {
 const char *ftp_chan_tls_error(const struct ftp_chan *ch) {
   return ch->tls_err != 0 ? gnutls_strerror(ch->tls_err) : "";
 }
+
+int ftp_chan_tls_err(const struct ftp_chan *ch) { return ftp_err_gnutls(ch->tls_err); }
 
 static int get_name(const struct ftp_chan *ch, struct sockaddr_storage *ss,
                     int peer) {
@@ -145,8 +155,76 @@ int ftp_chan_local(const struct ftp_chan *ch, struct sockaddr_storage *ss) {
   return get_name(ch, ss, 0);
 }
 
+/* --- connecting and socket options ---------------------------------------- */
+
+int ftp_chan_accept(struct ftp_chan *ch, uv_stream_t *listener) {
+  if (ch->closing)
+    return UV_EINVAL;
+  return uv_accept(listener, (uv_stream_t *)&ch->tcp);
+}
+
+static void connect_cb(uv_connect_t *req, int status) {
+  struct ftp_chan *ch = CHAN_OF(req, creq);
+  ftp_chan_status_cb *cb = ch->connect_cb;
+
+  /* Closing cancels the request (UV_ECANCELED): the owner asked for that. */
+  if (ch->closing || cb == NULL)
+    return;
+  ch->connect_cb = NULL;
+  cb(ch, status);
+}
+
+int ftp_chan_connect(struct ftp_chan *ch, const struct sockaddr *addr,
+                     ftp_chan_status_cb *cb) {
+  int r;
+
+  if (ch->closing || ch->connect_cb != NULL)
+    return UV_EINVAL;
+  if ((r = uv_tcp_connect(&ch->creq, &ch->tcp, addr, connect_cb)) != 0)
+    return r;
+  ch->connect_cb = cb;
+  return 0;
+}
+
+int ftp_chan_set_nodelay(struct ftp_chan *ch, int on) {
+  return uv_tcp_nodelay(&ch->tcp, on);
+}
+
 int ftp_chan_set_keepalive(struct ftp_chan *ch, unsigned seconds) {
   return uv_tcp_keepalive(&ch->tcp, seconds > 0, seconds);
+}
+
+int ftp_chan_set_oobinline(struct ftp_chan *ch) {
+  uv_os_fd_t fd;
+  int one = 1;
+  int r;
+
+  if ((r = uv_fileno((uv_handle_t *)&ch->tcp, &fd)) != 0)
+    return r;
+  if (setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) != 0)
+    return uv_translate_sys_error(errno);
+  return 0;
+}
+
+int ftp_chan_send_urgent(struct ftp_chan *ch, const void *p, size_t n) {
+  uv_os_fd_t fd;
+  ssize_t w;
+  int r;
+
+  if (ch->closing || ch->shut_pending)
+    return UV_EPIPE;
+  /* Security: urgent data bypasses TLS; after CCC our close_notify must
+   * leave first. */
+  if (ftp_chan_is_tls(ch) || ch->ccc_owed)
+    return UV_EINVAL;
+  if (ftp_chan_queued(ch) > 0 || sendfile_busy(ch))
+    return UV_EAGAIN;
+  if ((r = uv_fileno((uv_handle_t *)&ch->tcp, &fd)) != 0)
+    return r;
+  w = send(fd, p, n, MSG_OOB);
+  if (w < 0)
+    return uv_translate_sys_error(errno);
+  return (size_t)w == n ? 0 : UV_EAGAIN;
 }
 
 size_t ftp_chan_queued(const struct ftp_chan *ch) {
@@ -308,6 +386,8 @@ int ftp_chan_write(struct ftp_chan *ch, const void *p, size_t n) {
 
   if (ch->closing || ch->shut_pending)
     return UV_EPIPE;
+  if (sendfile_busy(ch))
+    return UV_EBUSY;
   if (ch->write_err != 0)
     return ch->write_err;
   if (ch->state == TLS_HANDSHAKE || ch->state == TLS_FAILED)
@@ -379,6 +459,8 @@ int ftp_chan_shutdown(struct ftp_chan *ch, ftp_chan_status_cb *cb) {
 
   if (ch->closing || ch->shut_pending)
     return UV_EPIPE;
+  if (sendfile_busy(ch))
+    return UV_EBUSY;
   if (ch->state == TLS_CCC)
     ccc_notify(ch);
   ch->shutdown_cb = cb;
@@ -393,19 +475,30 @@ int ftp_chan_shutdown(struct ftp_chan *ch, ftp_chan_status_cb *cb) {
   return 0;
 }
 
-static void handle_closed(uv_handle_t *h) {
-  struct ftp_chan *ch = h->data;
+static void sendfile_release(struct ftp_chan *ch);
+static void sendfile_close(struct ftp_chan *ch, uv_close_cb cb);
 
-  if (--ch->open_handles > 0)
+/* The channel goes once its handles are closed and no sendfile piece runs
+ * on the thread pool. */
+static void maybe_free(struct ftp_chan *ch) {
+  if (ch->open_handles > 0 || sendfile_busy(ch))
     return;
   if (ch->close_cb != NULL)
     ch->close_cb(ch);
   if (ch->tls != NULL)
     gnutls_deinit(ch->tls);
+  sendfile_release(ch);
   ftp_buf_free(&ch->in);
   ftp_buf_free(&ch->out);
   ftp_buf_free(&ch->wout);
   free(ch);
+}
+
+static void handle_closed(uv_handle_t *h) {
+  struct ftp_chan *ch = h->data;
+
+  ch->open_handles--;
+  maybe_free(ch);
 }
 
 void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
@@ -417,6 +510,7 @@ void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
   ch->kick.data = ch;
   uv_close((uv_handle_t *)&ch->tcp, handle_closed);
   uv_close((uv_handle_t *)&ch->kick, handle_closed);
+  sendfile_close(ch, handle_closed);
 }
 
 /* --- reading -------------------------------------------------------------- */
@@ -431,8 +525,8 @@ static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     return;
   }
   room = ftp_buf_room(&ch->in);
-  if (room > 65536)
-    room = 65536;
+  if (room > FTP_CHAN_READ_PIECE)
+    room = FTP_CHAN_READ_PIECE;
   if (room == 0 || ftp_buf_reserve(&ch->in, room, &p) != 0) {
     *buf = uv_buf_init(NULL, 0);
     return;
@@ -554,7 +648,7 @@ static void pump_records(struct ftp_chan *ch) {
 
     size_t before = ftp_buf_len(&ch->in);
 
-    ch->alloc_cb(ch, RECORD_PLAINTEXT_MAX, &b);
+    ch->alloc_cb(ch, FTP_TLS_RECORD_MAX, &b);
     if (b.len == 0) {
       ch->want_read = 0;
       break;
@@ -618,7 +712,7 @@ static int looks_like_tls(const unsigned char *p, size_t n) {
 static void pump_ccc(struct ftp_chan *ch) {
   const unsigned char *p = ftp_buf_ptr(&ch->in);
   size_t n = ftp_buf_len(&ch->in);
-  unsigned char scratch[512];
+  unsigned char scratch[FTP_CHAN_CCC_DISCARD];
   ssize_t g;
 
   if (n == 0 && !ch->eof && ch->net_err == 0)
@@ -814,4 +908,212 @@ int ftp_chan_tls_stop(struct ftp_chan *ch, enum ftp_chan_ccc how,
   kick_soon(ch);
   update_reading(ch);
   return 0;
+}
+
+/* --- sendfile -------------------------------------------------------------- */
+
+/*
+ * In clear, the kernel moves the file to the socket: sendfile(2), run on
+ * libuv's thread pool (uv_queue_work) because reading a file that is not in
+ * the page cache blocks.  Not uv_fs_sendfile: libuv 1.44 tries
+ * copy_file_range first, which refuses a socket with EINVAL, and then falls
+ * back to a read/write emulation in 40 KiB pieces.  The socket is
+ * non-blocking: a run sends until the socket is full (EAGAIN), then we wait
+ * for room with a poll handle on a duplicate of its descriptor, because the
+ * uv_tcp_t's own watcher cannot serve a second purpose.
+ */
+#define SF_EOF 1
+
+struct chan_sendfile {
+  struct ftp_chan *ch;
+  uv_work_t work;
+  uv_poll_t poll;          /* waits for room on sock */
+  int sock;                /* a duplicate of the channel's socket, or -1 */
+  uv_file fd;
+  int64_t off;             /* the next byte of the file to send */
+  size_t sent;             /* by the last run */
+  int status;              /* of the last run: 0, SF_EOF or an error */
+  ftp_chan_sent_cb *progress;
+  ftp_chan_status_cb *done;
+  unsigned queued : 1;     /* a run is on the thread pool */
+  unsigned active : 1;     /* sending: done has not run, nor stop */
+  unsigned poll_open : 1;
+};
+
+static int sendfile_busy(const struct ftp_chan *ch) {
+  return ch->sf != NULL && (ch->sf->active || ch->sf->queued);
+}
+
+/* Thread pool: send until the socket is full, the file ends, or one run's
+ * budget is spent (so other work in the pool gets its turn). */
+static void sendfile_work(uv_work_t *w) {
+  struct chan_sendfile *sf = w->data;
+  off_t off = (off_t)sf->off;
+  size_t total = 0;
+
+  sf->status = 0;
+  while (total < FTP_DATA_SENDFILE_RUN) {
+    ssize_t n = sendfile(sf->sock, sf->fd, &off, FTP_DATA_SENDFILE_RUN - total);
+    if (n > 0) {
+      total += (size_t)n;
+    } else if (n == 0) {
+      sf->status = SF_EOF;
+      break;
+    } else if (errno != EINTR) {
+      sf->status = uv_translate_sys_error(errno);
+      break;
+    }
+  }
+  sf->sent = total;
+}
+
+static void sendfile_end(struct ftp_chan *ch, int status) {
+  struct chan_sendfile *sf = ch->sf;
+
+  sf->active = 0;
+  uv_poll_stop(&sf->poll);
+  sf->done(ch, status);
+}
+
+static void sendfile_next(struct ftp_chan *ch);
+
+static void writable_cb(uv_poll_t *p, int status, int events) {
+  struct chan_sendfile *sf = p->data;
+
+  (void)events;
+  uv_poll_stop(p);
+  if (!sf->active || sf->ch->closing)
+    return;
+  if (status < 0)
+    sendfile_end(sf->ch, status);
+  else
+    sendfile_next(sf->ch);
+}
+
+static void sendfile_after(uv_work_t *w, int status) {
+  struct chan_sendfile *sf = w->data;
+  struct ftp_chan *ch = sf->ch;
+
+  sf->queued = 0;
+  if (ch->closing) {
+    maybe_free(ch);
+    return;
+  }
+  if (!sf->active)
+    return;
+  if (status != 0) {
+    sendfile_end(ch, status);
+    return;
+  }
+  if (sf->sent > 0) {
+    sf->off += (int64_t)sf->sent;
+    sf->progress(ch, sf->sent);
+    if (!sf->active || ch->closing)
+      return;
+  }
+  if (sf->status == SF_EOF)
+    sendfile_end(ch, 0);
+  else if (sf->status == UV_EAGAIN)
+    uv_poll_start(&sf->poll, UV_WRITABLE, writable_cb);
+  else if (sf->status == 0)
+    sendfile_next(ch);
+  else
+    sendfile_end(ch, sf->status);
+}
+
+static int sendfile_queue(struct ftp_chan *ch) {
+  int r = uv_queue_work(ch->loop, &ch->sf->work, sendfile_work, sendfile_after);
+
+  if (r == 0)
+    ch->sf->queued = 1;
+  return r;
+}
+
+static void sendfile_next(struct ftp_chan *ch) {
+  int r = sendfile_queue(ch);
+
+  if (r != 0)
+    sendfile_end(ch, r);
+}
+
+/* The duplicate socket and its poll handle, made once per channel. */
+static int sendfile_setup(struct ftp_chan *ch) {
+  struct chan_sendfile *sf;
+  uv_os_fd_t fd;
+  int r;
+
+  if (ch->sf != NULL)
+    return 0;
+  if ((r = uv_fileno((uv_handle_t *)&ch->tcp, &fd)) != 0)
+    return r;
+  if ((sf = calloc(1, sizeof(*sf))) == NULL)
+    return FTP_E_NOMEM;
+  sf->ch = ch;
+  sf->work.data = sf;
+  sf->poll.data = sf;
+  if ((sf->sock = dup(fd)) < 0) {
+    r = uv_translate_sys_error(errno);
+    free(sf);
+    return r;
+  }
+  if ((r = uv_poll_init_socket(ch->loop, &sf->poll, sf->sock)) != 0) {
+    close(sf->sock);
+    free(sf);
+    return r;
+  }
+  sf->poll_open = 1;
+  ch->open_handles++;
+  ch->sf = sf;
+  return 0;
+}
+
+int ftp_chan_sendfile(struct ftp_chan *ch, uv_file fd, int64_t offset,
+                      ftp_chan_sent_cb *progress, ftp_chan_status_cb *done) {
+  int r;
+
+  if (ch->closing || ch->shut_pending)
+    return UV_EPIPE;
+  if (ch->state != TLS_NONE)
+    return UV_EINVAL;
+  if (sendfile_busy(ch) || ftp_chan_queued(ch) > 0)
+    return UV_EBUSY;
+  if ((r = sendfile_setup(ch)) != 0)
+    return r;
+  ch->sf->fd = fd;
+  ch->sf->off = offset;
+  ch->sf->progress = progress;
+  ch->sf->done = done;
+  if ((r = sendfile_queue(ch)) != 0)
+    return r;
+  ch->sf->active = 1;
+  return 0;
+}
+
+void ftp_chan_sendfile_stop(struct ftp_chan *ch) {
+  if (ch->sf == NULL || !ch->sf->active)
+    return;
+  ch->sf->active = 0;
+  uv_poll_stop(&ch->sf->poll);
+}
+
+static void sendfile_close(struct ftp_chan *ch, uv_close_cb cb) {
+  struct chan_sendfile *sf = ch->sf;
+
+  if (sf == NULL || !sf->poll_open)
+    return;
+  sf->active = 0;
+  /* handle_closed finds the channel in the handle's data. */
+  sf->poll.data = ch;
+  uv_close((uv_handle_t *)&sf->poll, cb);
+}
+
+static void sendfile_release(struct ftp_chan *ch) {
+  if (ch->sf == NULL)
+    return;
+  /* Security: only now, with no run left on the thread pool.  Closed any
+   * earlier, the duplicate's number could be reused by the next connection
+   * or file before a queued run starts, and the file would go there. */
+  close(ch->sf->sock);
+  free(ch->sf);
+  ch->sf = NULL;
 }

@@ -595,16 +595,12 @@ static void refused_event(const char *who, const char *why) {
 }
 
 static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
-  uv_os_fd_t fd;
-  int one = 1;
-
-  uv_tcp_nodelay(ftp_chan_tcp(ch), 1);
+  ftp_chan_set_nodelay(ch, 1);
   if (c->ftpkeepalive > 0)
     ftp_chan_set_keepalive(ch, c->ftpkeepalive);
   /* Telnet Synch (RFC 854) sends its DM byte as TCP urgent data; keep it
    * in the stream so the command reader can strip it before ABOR. */
-  if (uv_fileno((uv_handle_t *)ftp_chan_tcp(ch), &fd) == 0)
-    setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+  ftp_chan_set_oobinline(ch);
   return 0;
 }
 
@@ -618,12 +614,12 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   char who[64] = "?";
   int r;
 
-  co.in_max = 64 * 1024;
-  co.out_max = 4 * 1024 * 1024;
+  co.in_max = FTP_CTRL_IN_MAX;
+  co.out_max = FTP_CTRL_OUT_MAX_SERVER;
   co.release_idle = 1;
   if (ftp_chan_new(srv->loop, &co, &ch) != 0)
     return;
-  if ((r = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)ftp_chan_tcp(ch))) != 0 ||
+  if ((r = ftp_chan_accept(ch, (uv_stream_t *)&l->tcp)) != 0 ||
       (r = ftp_chan_peer(ch, &peer)) != 0) {
     log_warn("accept on %s: %s", l->name, ftp_strerror(r));
     ftp_chan_close(ch, refuse_cb);
@@ -739,14 +735,14 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
 
   memset(o, 0, sizeof(*o));
   o->loop = s->srv->loop;
+  o->role = FTP_DATACONN_SERVER;
   o->timeout_ms = c->datatimeout * 1000;
   o->keepalive = c->datakeepalive;
   if (c->passivedataconn == FTP_PASSIVEDATACONN_NOREDIRECT)
     o->expect_peer = &s->peer;
   o->tls = s->pol.prot_private;
   o->tls_ctx = s->cfg->tls;
-  o->tls_server = 1;
-  o->resume = s->resume;
+  o->server.resume = s->resume;
   /* After CCC the control connection can carry no new session ticket, and
    * clients (lftp) drop the TLS session with the control TLS: a data
    * connection then resumes if it can, but is not refused for a full
@@ -756,7 +752,7 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
    * the client's address. */
   o->require_resume = c->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED &&
                       !s->pol.ccc_done;
-  o->cert_crosscheck = c->tlscertcrosscheck;
-  o->have_ctrl_cert = s->have_cert;
-  memcpy(o->ctrl_cert_sha256, s->cert_sha256, sizeof(o->ctrl_cert_sha256));
+  o->server.cert_crosscheck = c->tlscertcrosscheck;
+  o->server.have_ctrl_cert = s->have_cert;
+  memcpy(o->server.ctrl_cert_sha256, s->cert_sha256, sizeof(o->server.ctrl_cert_sha256));
 }
