@@ -10,7 +10,10 @@
 #   make interop              the interop matrix of ftpd (lftp, curl, ftplib,
 #                             gnutls-cli); make check runs it via test_interop.py
 #   make run                  build, set up, and start a demo ftpd on localhost
-#   make lint                 banned functions and a complexity ceiling
+#   make lint                 banned functions, functions over 80 lines, and
+#                             file-level call loops (builds first)
+#   make callgraph            the file-level call graph: build/callgraph.txt
+#                             and build/callgraph.dot
 #   make fuzz                 libFuzzer harnesses (clang)
 #   make install              programs, man pages, samples, systemd units,
 #                             PAM, logrotate and fail2ban files (PREFIX,
@@ -84,7 +87,7 @@ UNIT_HELPER_LIB := $(O)/test/unit/libunithelpers.a
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
 
 .PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop clean install uninstall FORCE
+	interop clean install uninstall callgraph FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP) $(FTPCERT)
@@ -176,8 +179,13 @@ check: deps
 run: deps all
 	@sh server/demo.sh
 
-lint:
+# The call-loop check reads the objects' symbol tables.
+lint: all
 	@sh test/tools/lint.sh
+
+callgraph: all
+	@python3 test/tools/codemap.py graph --dot build/callgraph.dot > build/callgraph.txt
+	@echo "callgraph: build/callgraph.txt, build/callgraph.dot"
 
 fuzz:
 	@$(MAKE) -f test/fuzz/Makefile
