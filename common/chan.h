@@ -50,7 +50,8 @@ typedef void ftp_chan_alloc_cb(struct ftp_chan *ch, size_t suggested,
 typedef void ftp_chan_read_cb(struct ftp_chan *ch, ssize_t nread,
                               const uv_buf_t *buf);
 
-/* Completion of a handshake, a shutdown, or a drain: 0 or an error. */
+/* Completion of a connect, a handshake, a shutdown, a drain or a sendfile:
+ * 0 or an error. */
 typedef void ftp_chan_status_cb(struct ftp_chan *ch, int status);
 
 typedef void ftp_chan_close_cb(struct ftp_chan *ch);
