@@ -23,18 +23,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
-#include <unistd.h>
 
 #include "addr.h"
 #include "buf.h"
+#include "chan_sendfile.h"
 #include "err.h"
 #include "ftp_limits.h"
 #include "log.h"
 
 enum tls_state { TLS_NONE, TLS_HANDSHAKE, TLS_OPEN, TLS_CCC, TLS_FAILED };
-
-struct chan_sendfile;
 
 struct ftp_chan {
   uv_tcp_t tcp;
@@ -42,7 +39,7 @@ struct ftp_chan {
   uv_write_t wreq;
   uv_shutdown_t sreq;
   uv_connect_t creq;
-  struct chan_sendfile *sf; /* allocated by the first ftp_chan_sendfile */
+  struct ftp__sendfile *sf;  /* made by the first ftp_chan_sendfile */
   uv_loop_t *loop;
   void *data;
   struct ftp_chan_opts opts;
@@ -54,6 +51,8 @@ struct ftp_chan {
   ftp_chan_status_cb *shutdown_cb;
   ftp_chan_close_cb *close_cb;
   ftp_chan_status_cb *connect_cb;
+  ftp_chan_sent_cb *sf_progress;
+  ftp_chan_status_cb *sf_done;
   size_t drain_below;
 
   struct ftp_buf in;    /* ciphertext read, or cleartext left over */
@@ -475,19 +474,15 @@ int ftp_chan_shutdown(struct ftp_chan *ch, ftp_chan_status_cb *cb) {
   return 0;
 }
 
-static void sendfile_release(struct ftp_chan *ch);
-static void sendfile_close(struct ftp_chan *ch, uv_close_cb cb);
-
-/* The channel goes once its handles are closed and no sendfile piece runs
- * on the thread pool. */
+/* The channel goes once its handles are closed and its sender is gone
+ * (the sender waits for its own run on the thread pool). */
 static void maybe_free(struct ftp_chan *ch) {
-  if (ch->open_handles > 0 || sendfile_busy(ch))
+  if (ch->open_handles > 0)
     return;
   if (ch->close_cb != NULL)
     ch->close_cb(ch);
   if (ch->tls != NULL)
     gnutls_deinit(ch->tls);
-  sendfile_release(ch);
   ftp_buf_free(&ch->in);
   ftp_buf_free(&ch->out);
   ftp_buf_free(&ch->wout);
@@ -496,6 +491,13 @@ static void maybe_free(struct ftp_chan *ch) {
 
 static void handle_closed(uv_handle_t *h) {
   struct ftp_chan *ch = h->data;
+
+  ch->open_handles--;
+  maybe_free(ch);
+}
+
+static void sender_closed(void *arg) {
+  struct ftp_chan *ch = arg;
 
   ch->open_handles--;
   maybe_free(ch);
@@ -510,7 +512,11 @@ void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
   ch->kick.data = ch;
   uv_close((uv_handle_t *)&ch->tcp, handle_closed);
   uv_close((uv_handle_t *)&ch->kick, handle_closed);
-  sendfile_close(ch, handle_closed);
+  if (ch->sf != NULL) {
+    ch->open_handles++;
+    ftp__sendfile_close(ch->sf, sender_closed, ch);
+    ch->sf = NULL;
+  }
 }
 
 /* --- reading -------------------------------------------------------------- */
@@ -912,163 +918,24 @@ int ftp_chan_tls_stop(struct ftp_chan *ch, enum ftp_chan_ccc how,
 
 /* --- sendfile -------------------------------------------------------------- */
 
-/*
- * In clear, the kernel moves the file to the socket: sendfile(2), run on
- * libuv's thread pool (uv_queue_work) because reading a file that is not in
- * the page cache blocks.  Not uv_fs_sendfile: libuv 1.44 tries
- * copy_file_range first, which refuses a socket with EINVAL, and then falls
- * back to a read/write emulation in 40 KiB pieces.  The socket is
- * non-blocking: a run sends until the socket is full (EAGAIN), then we wait
- * for room with a poll handle on a duplicate of its descriptor, because the
- * uv_tcp_t's own watcher cannot serve a second purpose.
- */
-#define SF_EOF 1
+/* The sender (chan_sendfile.c) calls back with the channel as its arg. */
+static void sendfile_progress(void *arg, size_t n) {
+  struct ftp_chan *ch = arg;
+  ch->sf_progress(ch, n);
+}
 
-struct chan_sendfile {
-  struct ftp_chan *ch;
-  uv_work_t work;
-  uv_poll_t poll;          /* waits for room on sock */
-  int sock;                /* a duplicate of the channel's socket, or -1 */
-  uv_file fd;
-  int64_t off;             /* the next byte of the file to send */
-  size_t sent;             /* by the last run */
-  int status;              /* of the last run: 0, SF_EOF or an error */
-  ftp_chan_sent_cb *progress;
-  ftp_chan_status_cb *done;
-  unsigned queued : 1;     /* a run is on the thread pool */
-  unsigned active : 1;     /* sending: done has not run, nor stop */
-  unsigned poll_open : 1;
-};
+static void sendfile_done(void *arg, int status) {
+  struct ftp_chan *ch = arg;
+  ch->sf_done(ch, status);
+}
 
 static int sendfile_busy(const struct ftp_chan *ch) {
-  return ch->sf != NULL && (ch->sf->active || ch->sf->queued);
-}
-
-/* Thread pool: send until the socket is full, the file ends, or one run's
- * budget is spent (so other work in the pool gets its turn). */
-static void sendfile_work(uv_work_t *w) {
-  struct chan_sendfile *sf = w->data;
-  off_t off = (off_t)sf->off;
-  size_t total = 0;
-
-  sf->status = 0;
-  while (total < FTP_DATA_SENDFILE_RUN) {
-    ssize_t n = sendfile(sf->sock, sf->fd, &off, FTP_DATA_SENDFILE_RUN - total);
-    if (n > 0) {
-      total += (size_t)n;
-    } else if (n == 0) {
-      sf->status = SF_EOF;
-      break;
-    } else if (errno != EINTR) {
-      sf->status = uv_translate_sys_error(errno);
-      break;
-    }
-  }
-  sf->sent = total;
-}
-
-static void sendfile_end(struct ftp_chan *ch, int status) {
-  struct chan_sendfile *sf = ch->sf;
-
-  sf->active = 0;
-  uv_poll_stop(&sf->poll);
-  sf->done(ch, status);
-}
-
-static void sendfile_next(struct ftp_chan *ch);
-
-static void writable_cb(uv_poll_t *p, int status, int events) {
-  struct chan_sendfile *sf = p->data;
-
-  (void)events;
-  uv_poll_stop(p);
-  if (!sf->active || sf->ch->closing)
-    return;
-  if (status < 0)
-    sendfile_end(sf->ch, status);
-  else
-    sendfile_next(sf->ch);
-}
-
-static void sendfile_after(uv_work_t *w, int status) {
-  struct chan_sendfile *sf = w->data;
-  struct ftp_chan *ch = sf->ch;
-
-  sf->queued = 0;
-  if (ch->closing) {
-    maybe_free(ch);
-    return;
-  }
-  if (!sf->active)
-    return;
-  if (status != 0) {
-    sendfile_end(ch, status);
-    return;
-  }
-  if (sf->sent > 0) {
-    sf->off += (int64_t)sf->sent;
-    sf->progress(ch, sf->sent);
-    if (!sf->active || ch->closing)
-      return;
-  }
-  if (sf->status == SF_EOF)
-    sendfile_end(ch, 0);
-  else if (sf->status == UV_EAGAIN)
-    uv_poll_start(&sf->poll, UV_WRITABLE, writable_cb);
-  else if (sf->status == 0)
-    sendfile_next(ch);
-  else
-    sendfile_end(ch, sf->status);
-}
-
-static int sendfile_queue(struct ftp_chan *ch) {
-  int r = uv_queue_work(ch->loop, &ch->sf->work, sendfile_work, sendfile_after);
-
-  if (r == 0)
-    ch->sf->queued = 1;
-  return r;
-}
-
-static void sendfile_next(struct ftp_chan *ch) {
-  int r = sendfile_queue(ch);
-
-  if (r != 0)
-    sendfile_end(ch, r);
-}
-
-/* The duplicate socket and its poll handle, made once per channel. */
-static int sendfile_setup(struct ftp_chan *ch) {
-  struct chan_sendfile *sf;
-  uv_os_fd_t fd;
-  int r;
-
-  if (ch->sf != NULL)
-    return 0;
-  if ((r = uv_fileno((uv_handle_t *)&ch->tcp, &fd)) != 0)
-    return r;
-  if ((sf = calloc(1, sizeof(*sf))) == NULL)
-    return FTP_E_NOMEM;
-  sf->ch = ch;
-  sf->work.data = sf;
-  sf->poll.data = sf;
-  if ((sf->sock = dup(fd)) < 0) {
-    r = uv_translate_sys_error(errno);
-    free(sf);
-    return r;
-  }
-  if ((r = uv_poll_init_socket(ch->loop, &sf->poll, sf->sock)) != 0) {
-    close(sf->sock);
-    free(sf);
-    return r;
-  }
-  sf->poll_open = 1;
-  ch->open_handles++;
-  ch->sf = sf;
-  return 0;
+  return ch->sf != NULL && ftp__sendfile_busy(ch->sf);
 }
 
 int ftp_chan_sendfile(struct ftp_chan *ch, uv_file fd, int64_t offset,
                       ftp_chan_sent_cb *progress, ftp_chan_status_cb *done) {
+  uv_os_fd_t sock;
   int r;
 
   if (ch->closing || ch->shut_pending)
@@ -1077,43 +944,18 @@ int ftp_chan_sendfile(struct ftp_chan *ch, uv_file fd, int64_t offset,
     return UV_EINVAL;
   if (sendfile_busy(ch) || ftp_chan_queued(ch) > 0)
     return UV_EBUSY;
-  if ((r = sendfile_setup(ch)) != 0)
+  /* The sender, its duplicate socket and its poll handle are made once
+   * per channel and kept until it closes. */
+  if (ch->sf == NULL &&
+      ((r = uv_fileno((uv_handle_t *)&ch->tcp, &sock)) != 0 ||
+       (r = ftp__sendfile_new(ch->loop, sock, &ch->sf)) != 0))
     return r;
-  ch->sf->fd = fd;
-  ch->sf->off = offset;
-  ch->sf->progress = progress;
-  ch->sf->done = done;
-  if ((r = sendfile_queue(ch)) != 0)
-    return r;
-  ch->sf->active = 1;
-  return 0;
+  ch->sf_progress = progress;
+  ch->sf_done = done;
+  return ftp__sendfile_start(ch->sf, fd, offset, sendfile_progress, sendfile_done, ch);
 }
 
 void ftp_chan_sendfile_stop(struct ftp_chan *ch) {
-  if (ch->sf == NULL || !ch->sf->active)
-    return;
-  ch->sf->active = 0;
-  uv_poll_stop(&ch->sf->poll);
-}
-
-static void sendfile_close(struct ftp_chan *ch, uv_close_cb cb) {
-  struct chan_sendfile *sf = ch->sf;
-
-  if (sf == NULL || !sf->poll_open)
-    return;
-  sf->active = 0;
-  /* handle_closed finds the channel in the handle's data. */
-  sf->poll.data = ch;
-  uv_close((uv_handle_t *)&sf->poll, cb);
-}
-
-static void sendfile_release(struct ftp_chan *ch) {
-  if (ch->sf == NULL)
-    return;
-  /* Security: only now, with no run left on the thread pool.  Closed any
-   * earlier, the duplicate's number could be reused by the next connection
-   * or file before a queued run starts, and the file would go there. */
-  close(ch->sf->sock);
-  free(ch->sf);
-  ch->sf = NULL;
+  if (ch->sf != NULL)
+    ftp__sendfile_stop(ch->sf);
 }
