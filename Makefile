@@ -10,24 +10,36 @@
 #   make interop              the interop matrix of ftpd (lftp, curl, ftplib,
 #                             gnutls-cli); make check runs it via test_interop.py
 #   make run                  build, set up, and start a demo ftpd on localhost
+#   make mutate               break each security and data-loss promise of the
+#                             man pages with a one-line mutant (test/mutants/)
+#                             and check that a test catches it; slow, not part
+#                             of check (MUTANTS='client-*' picks, MUTATE_JOBS=2)
 #   make lint                 banned functions, functions over 80 lines, and
 #                             file-level call loops (builds first)
 #   make callgraph            the file-level call graph: build/callgraph.txt
 #                             and build/callgraph.dot
-#   make fuzz                 libFuzzer harnesses (clang)
+#   make fuzz                 libFuzzer harnesses (clang, ASan+UBSan)
+#   make fuzz-smoke           each harness briefly on its seeds (in make check)
+#   make fuzz-long            each harness to 10 million runs, with a report
+#   make check-san-clang      the Check suites built by clang, ASan+UBSan,
+#                             under build/san-clang/ (in make check)
 #   make install              programs, man pages, samples, systemd units,
 #                             PAM, logrotate and fail2ban files (PREFIX,
 #                             DESTDIR, SYSCONFDIR, BINDIR, SBINDIR, MANDIR);
 #                             never over a file of the administrator's
 #   make uninstall            remove what install added, keep what the
 #                             administrator changed or added
+#   make bench                ftpd beside vsftpd, ProFTPD and Pure-FTPd: one
+#                             table of ratios (QUICK=1: a short run); never
+#                             part of make check, which only builds its
+#                             load generator
 #
 # Nothing here depends on what was installed by hand: `make deps` is the one
 # place that knows which Debian packages the build and the tests need.
 
 SAN ?=
 CC ?= cc
-PKGS := gnutls libuv libedit
+PKGS := gnutls libuv libedit pam libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcrypt
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -46,9 +58,11 @@ ifeq ($(SAN),)
   OPT := -O2 -D_FORTIFY_SOURCE=2
 else
   # A sanitizer variant lives entirely in its own directory, so it never
-  # mixes objects with the default build.
-  O := build/san
-  OUT := build/san/
+  # mixes objects with the default build (SANDIR=build/san-clang for the
+  # clang one that check-san-clang builds).
+  SANDIR ?= build/san
+  O := $(SANDIR)
+  OUT := $(SANDIR)/
   OPT := -O1 -fno-omit-frame-pointer -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
 
@@ -85,9 +99,13 @@ FTPCERT_LIB := $(O)/server/ftpcert/libftpcert.a
 UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(O)/%.o)
 UNIT_HELPER_LIB := $(O)/test/unit/libunithelpers.a
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(O)/test/unit/%)
+LOADGEN_SRC := $(wildcard test/bench/*.c)
+LOADGEN_OBJ := $(LOADGEN_SRC:%.c=$(O)/%.o)
+LOADGEN := $(O)/test/bench/loadgen
 
-.PHONY: all deps check check-unit check-integration check-san run lint fuzz \
-	interop clean install uninstall callgraph FORCE
+.PHONY: all deps check check-unit check-integration check-san check-san-clang \
+	run lint fuzz fuzz-smoke fuzz-long interop bench mutate clean install \
+	uninstall callgraph FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP) $(FTPCERT)
@@ -143,6 +161,11 @@ $(UNIT_HELPER_LIB): $(UNIT_HELPER_OBJ)
 $(O)/test/unit/check_%: $(O)/test/unit/check_%.o $(UNIT_HELPER_LIB) $(SERVER_LIB) $(CLIENT_LIB) $(FTPCERT_LIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) $(WRAP_$*) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+# The bench's load generator: built (so it cannot rot) by check-unit, run
+# only by make bench.
+$(LOADGEN): $(LOADGEN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 WRAP_buf := -Wl,--wrap=malloc -Wl,--wrap=realloc
 WRAP_conf := -Wl,--wrap=malloc -Wl,--wrap=realloc
 
@@ -153,7 +176,7 @@ deps:
 export FTP_SRCDIR := $(CURDIR)
 
 # Every suite runs even when one fails, so one run shows every failure.
-check-unit: all $(UNIT_BIN)
+check-unit: all $(UNIT_BIN) $(LOADGEN)
 	@fail=0; for t in $(UNIT_BIN); do \
 	  CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-20} $$t || fail=1; \
 	done; test $$fail = 0
@@ -168,13 +191,24 @@ interop: all
 check-san:
 	$(MAKE) SAN=address,undefined check-unit check-integration
 
+# clang's UBSan flags what gcc's does not (pointer arithmetic on NULL, for
+# one), and clang's warnings are errors too.
+check-san-clang:
+	$(MAKE) CC=clang SAN=address,undefined SANDIR=build/san-clang check-unit
+
 check: deps
 	$(MAKE) lint
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-integration
 	$(MAKE) check-san
-	@echo "make check: all suites passed (default and ASan+UBSan builds)"
+	$(MAKE) check-san-clang
+	$(MAKE) fuzz-smoke
+	@echo "make check: all suites passed (default, ASan+UBSan with gcc and clang, fuzz smoke)"
+
+# Works on copies in a scratch directory (MUTATE_TMP); the tree is only read.
+mutate: deps
+	@python3 test/mutants/mutate.py --jobs $(or $(MUTATE_JOBS),1) $(MUTANTS)
 
 run: deps all
 	@sh server/demo.sh
@@ -189,6 +223,17 @@ callgraph: all
 
 fuzz:
 	@$(MAKE) -f test/fuzz/Makefile
+
+# QUICK=1: smaller files and counts, one run instead of medians of three.
+bench: deps all $(LOADGEN)
+	@python3 test/bench/bench.py --loadgen $(LOADGEN) $(if $(filter 1,$(QUICK)),--quick)
+
+fuzz-smoke:
+	@$(MAKE) -f test/fuzz/Makefile smoke
+
+# Not in make check: hours.  FUZZ_RUNS=n for another count.
+fuzz-long:
+	@$(MAKE) -f test/fuzz/Makefile long
 
 clean:
 	rm -rf build $(LIB) $(FTPD) $(FTP) $(FTPCERT)

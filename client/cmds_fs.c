@@ -1,29 +1,24 @@
 /*
  * cmds_fs.c: remote and local directories and files: cd, cdup, lcd, pwd,
- * mkdir, rmdir, delete, mdelete, rename, size, modtime, chmod.
+ * mkdir, rmdir, delete, mdelete, rename, size, modtime, chmod.  Whatever
+ * changes the remote tree or the working directory drops the remote names
+ * cache (rnames.h).
  */
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <uv.h>
 
+#include "ask.h"
+#include "buf.h"
+#include "cmdctx.h"
 #include "cmdtab.h"
 #include "err.h"
-#include "localfs.h"
+#include "reply.h"
 #include "replycodes.h"
+#include "rnames.h"
 #include "text.h"
-
-/* Completion caches a directory's names; anything that changes the
- * remote tree or the working directory drops it. */
-void ftpc__sh_forget_names(struct ftpc_shell *sh) {
-  ftpc_local_glob_free(sh->cache_names, sh->cache_n);
-  free(sh->cache_dir);
-  sh->cache_names = NULL;
-  sh->cache_dir = NULL;
-  sh->cache_n = 0;
-}
 
 static int simple(struct ftpc_shell *sh, const char *verb, const char *arg) {
   int r = ftpc_command(sh->c, verb, arg, NULL);
@@ -35,14 +30,14 @@ static int simple(struct ftpc_shell *sh, const char *verb, const char *arg) {
 
 int ftpc_cmd_cd(struct ftpc_shell *sh, int argc, char **argv) {
   (void)argc;
-  ftpc__sh_forget_names(sh);
+  ftpc_rnames_forget(sh);
   return simple(sh, "CWD", argv[1]);
 }
 
 int ftpc_cmd_cdup(struct ftpc_shell *sh, int argc, char **argv) {
   (void)argc;
   (void)argv;
-  ftpc__sh_forget_names(sh);
+  ftpc_rnames_forget(sh);
   return simple(sh, "CDUP", NULL);
 }
 
@@ -56,86 +51,72 @@ int ftpc_cmd_lcd(struct ftpc_shell *sh, int argc, char **argv) {
     return ftpc_sh_fail(sh, FTPC_EXIT_FAIL, "no home directory");
   if ((r = uv_chdir(dir)) != 0)
     return ftpc_sh_fail(sh, FTPC_EXIT_FAIL, "%s: %s", dir, uv_strerror(r));
-  if (uv_cwd(now, &n) == 0 && (sh->interactive || ftpc_settings(sh->c)->verbosity >= FTPC_VERBOSE))
+  if (uv_cwd(now, &n) == 0 && ftpc_sh_chatty(sh))
     printf("Local directory now %s\n", now);
   return 0;
 }
 
-/* RFC 959 section 7 (MKD/PWD): 257 "path" with doubled quotes inside. */
-static int quoted_path(const char *text, char *out, size_t n) {
-  const char *p = strchr(text, '"');
-  size_t o = 0;
-
-  if (p == NULL)
-    return -1;
-  for (p++; *p != 0 && o + 1 < n; p++) {
-    if (*p == '"') {
-      if (p[1] != '"')
-        break;
-      p++;
-    }
-    out[o++] = *p;
-  }
-  out[o] = 0;
-  return *p == '"' ? 0 : -1;
-}
-
+/* PWD: the name in its 257 reply (common/reply), else the reply. */
 int ftpc_cmd_pwd(struct ftpc_shell *sh, int argc, char **argv) {
   struct ftp_reply rep;
-  char path[4096], clean[4096];
+  struct ftp_buf path;
+  char clean[4096];
   int r;
 
   (void)argc;
   (void)argv;
   ftp_reply_init(&rep);
+  ftp_buf_init(&path, sizeof(clean) - 1);
   r = ftpc_command(sh->c, "PWD", NULL, &rep);
   if (r == 0 && !ftpc_settings(sh->c)->show_replies) {
-    if (quoted_path(ftp_reply_text(&rep), path, sizeof(path)) == 0) {
-      ftpc_text_clean(path, strlen(path), clean, sizeof(clean), 0);
+    if (ftp_reply_parse_path(ftp_reply_text(&rep), ftp_buf_len(&rep.text), &path) == 0) {
+      ftpc_text_clean((const char *)ftp_buf_ptr(&path), ftp_buf_len(&path), clean,
+                      sizeof(clean), 0);
       printf("Remote directory: %s\n", clean);
     } else {
       ftpc_text_first_line(ftp_reply_text(&rep), clean, sizeof(clean));
       printf("%d %s\n", rep.code, clean);
     }
   }
+  ftp_buf_free(&path);
   ftp_reply_free(&rep);
   return r != 0 ? ftpc_sh_engine_fail(sh, r) : 0;
 }
 
 int ftpc_cmd_mkdir(struct ftpc_shell *sh, int argc, char **argv) {
   (void)argc;
-  ftpc__sh_forget_names(sh);
+  ftpc_rnames_forget(sh);
   return simple(sh, "MKD", argv[1]);
 }
 
 int ftpc_cmd_rmdir(struct ftpc_shell *sh, int argc, char **argv) {
   (void)argc;
-  ftpc__sh_forget_names(sh);
+  ftpc_rnames_forget(sh);
   return simple(sh, "RMD", argv[1]);
 }
 
 int ftpc_cmd_delete(struct ftpc_shell *sh, int argc, char **argv) {
   (void)argc;
-  ftpc__sh_forget_names(sh);
+  ftpc_rnames_forget(sh);
   return simple(sh, "DELE", argv[1]);
 }
 
 int ftpc_cmd_mdelete(struct ftpc_shell *sh, int argc, char **argv) {
   int i, worst = 0, r;
 
-  ftpc__sh_forget_names(sh);
+  ftpc_rnames_forget(sh);
   for (i = 1; i < argc; i++) {
     char **names = NULL;
     size_t n = 0, k;
 
-    if ((r = ftpc__sh_expand_remote(sh, argv[i], &names, &n)) != 0) {
+    if ((r = ftpc_rnames_expand(sh, argv[i], &names, &n)) != 0) {
       worst = worst ? worst : r;
       continue;
     }
     if (n == 0)
       worst = worst ? worst : ftpc_sh_fail(sh, FTPC_EXIT_FAIL, "%s: no match", argv[i]);
     for (k = 0; k < n; k++) {
-      if (!ftpc_sh_confirm(sh, "mdelete", names[k]))
+      if (!ftpc_ask_confirm(sh, "mdelete", names[k]))
         continue;
       if ((r = simple(sh, "DELE", names[k])) != 0) {
         if (!sh->interactive)
@@ -143,7 +124,7 @@ int ftpc_cmd_mdelete(struct ftpc_shell *sh, int argc, char **argv) {
         worst = worst ? worst : r;
       }
     }
-    ftpc_local_glob_free(names, n);
+    ftpc_rnames_free(names, n);
   }
   return worst;
 }
@@ -153,7 +134,7 @@ int ftpc_cmd_rename(struct ftpc_shell *sh, int argc, char **argv) {
   int r;
 
   (void)argc;
-  ftpc__sh_forget_names(sh);
+  ftpc_rnames_forget(sh);
   if ((r = ftpc_command(sh->c, "RNFR", argv[1], NULL)) != 0)
     return ftpc_sh_engine_fail(sh, r);
   rep = ftpc_reply(sh->c);
@@ -221,51 +202,4 @@ int ftpc_cmd_chmod(struct ftpc_shell *sh, int argc, char **argv) {
   if ((size_t)snprintf(arg, sizeof(arg), "CHMOD %s %s", argv[1], argv[2]) >= sizeof(arg))
     return ftpc_sh_fail(sh, FTPC_EXIT_USAGE, "name too long");
   return simple(sh, "SITE", arg);
-}
-
-/* --- remote patterns ------------------------------------------------------ */
-
-int ftpc__sh_expand_remote(struct ftpc_shell *sh, const char *pattern, char ***out,
-                         size_t *n) {
-  const char *slash = strrchr(pattern, '/');
-  const char *base = slash != NULL ? slash + 1 : pattern;
-  char dir[4096], **names = NULL, **v;
-  size_t count = 0, i, k = 0;
-  int r;
-
-  *out = NULL;
-  *n = 0;
-  if (!ftpc_has_glob(pattern)) {
-    if ((v = calloc(2, sizeof(*v))) == NULL || (v[0] = strdup(pattern)) == NULL) {
-      free(v);
-      return ftpc_sh_fail(sh, FTPC_EXIT_FAIL, "out of memory");
-    }
-    *out = v;
-    *n = 1;
-    return 0;
-  }
-  snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - pattern) : 0, pattern);
-  if (slash == pattern)
-    snprintf(dir, sizeof(dir), "/");
-  if ((r = ftpc_sh_remote_names(sh, slash != NULL ? dir : NULL, &names, &count)) != 0)
-    return r;
-  if ((v = calloc(count + 1, sizeof(*v))) == NULL) {
-    ftpc_local_glob_free(names, count);
-    return ftpc_sh_fail(sh, FTPC_EXIT_FAIL, "out of memory");
-  }
-  for (i = 0; i < count; i++) {
-    char full[8192];
-    if (fnmatch(base, names[i], FNM_PERIOD) != 0)
-      continue;
-    if (slash != NULL)
-      snprintf(full, sizeof(full), "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", names[i]);
-    else
-      snprintf(full, sizeof(full), "%s", names[i]);
-    if ((v[k] = strdup(full)) != NULL)
-      k++;
-  }
-  ftpc_local_glob_free(names, count);
-  *out = v;
-  *n = k;
-  return 0;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cmdctx.h"
+#include "cmdline.h"
 #include "cmdtab.h"
 #include "err.h"
 #include "text.h"
@@ -116,21 +118,21 @@ int ftpc_cmd_status(struct ftpc_shell *sh, int argc, char **argv) {
   return 0;
 }
 
+/* The table help describes is the one the shell runs (sh->cmds). */
 int ftpc_cmd_help(struct ftpc_shell *sh, int argc, char **argv) {
-  const struct ftpc_cmd *t, *cmd;
-  size_t n, i;
+  const struct ftpc_cmd *cmd;
+  size_t i;
   int amb;
 
   if (argc > 1) {
-    if ((cmd = ftpc_cmd_find(argv[1], &amb)) == NULL)
+    if ((cmd = ftpc_cmd_lookup(sh->cmds, sh->ncmds, argv[1], &amb)) == NULL)
       return ftpc_sh_fail(sh, FTPC_EXIT_USAGE, "%s: %s command", argv[1],
                           amb ? "ambiguous" : "unknown");
     printf("%-32s %s\n", cmd->usage, cmd->help);
     return 0;
   }
-  t = ftpc_cmd_table(&n);
   printf("Commands (an unambiguous prefix is enough; help COMMAND for one):\n");
-  for (i = 0; i < n; i++)
-    printf("  %-36s %s\n", t[i].usage, t[i].help);
+  for (i = 0; i < sh->ncmds; i++)
+    printf("  %-36s %s\n", sh->cmds[i].usage, sh->cmds[i].help);
   return 0;
 }

@@ -2,13 +2,15 @@
  * cmds_set.c: the settings commands: type, binary, ascii, passive, active,
  * epsv4, prot, private, safe, clear, ccc, hash, progress, prompt, verbose.
  * Most only change the client's state; TYPE and PROT reach the server at
- * the next transfer (PROT at once when logged in under TLS).
+ * the next transfer (PROT at once when logged in under TLS).  The engine's
+ * settings change through its setters (engine.h); the rest are the shell's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cmdctx.h"
 #include "cmdtab.h"
 #include "err.h"
 #include "log.h"
@@ -24,19 +26,29 @@ static int on_off(int argc, char **argv, int now) {
   return -1;
 }
 
-static int chatty(const struct ftpc_shell *sh) {
-  return sh->interactive || ftpc_settings(sh->c)->verbosity >= FTPC_VERBOSE;
-}
-
-static int toggle(struct ftpc_shell *sh, int argc, char **argv, int *flag,
-                  const char *what) {
-  int v = on_off(argc, argv, *flag);
+/*
+ * The new value of a setting that is now: "on", "off", or a toggle; said
+ * when chatty.  RETURNS: 0 or 1, or -1 (a usage error, in sh->err).
+ */
+static int toggled(struct ftpc_shell *sh, int argc, char **argv, int now,
+                   const char *what) {
+  int v = on_off(argc, argv, now);
 
   if (v < 0)
-    return ftpc_sh_fail(sh, FTPC_EXIT_USAGE, "%s: say on or off", argv[1]);
-  *flag = v;
-  if (chatty(sh))
+    return ftpc_sh_fail(sh, -1, "%s: say on or off", argv[1]);
+  if (ftpc_sh_chatty(sh))
     printf("%s %s.\n", what, v ? "on" : "off");
+  return v;
+}
+
+/* A setting of the shell's own. */
+static int toggle(struct ftpc_shell *sh, int argc, char **argv, int *flag,
+                  const char *what) {
+  int v = toggled(sh, argc, argv, *flag, what);
+
+  if (v < 0)
+    return FTPC_EXIT_USAGE;
+  *flag = v;
   return 0;
 }
 
@@ -52,7 +64,7 @@ int ftpc_cmd_type(struct ftpc_shell *sh, int argc, char **argv) {
     sh->ascii = 0;
   else
     return ftpc_sh_fail(sh, FTPC_EXIT_USAGE, "%s: unknown type (ascii or binary)", argv[1]);
-  if (chatty(sh))
+  if (ftpc_sh_chatty(sh))
     printf("Using %s mode to transfer files.\n", sh->ascii ? "ascii" : "binary");
   return 0;
 }
@@ -70,17 +82,27 @@ int ftpc_cmd_ascii(struct ftpc_shell *sh, int argc, char **argv) {
 }
 
 int ftpc_cmd_passive(struct ftpc_shell *sh, int argc, char **argv) {
-  return toggle(sh, argc, argv, &ftpc_settings(sh->c)->passive, "Passive mode");
+  int v = toggled(sh, argc, argv, ftpc_settings(sh->c)->passive, "Passive mode");
+
+  if (v < 0)
+    return FTPC_EXIT_USAGE;
+  ftpc_set_passive(sh->c, v);
+  return 0;
 }
 
 int ftpc_cmd_active(struct ftpc_shell *sh, int argc, char **argv) {
   char *args[] = {argv[0], "off", NULL};
   (void)argc;
-  return toggle(sh, 2, args, &ftpc_settings(sh->c)->passive, "Passive mode");
+  return ftpc_cmd_passive(sh, 2, args);
 }
 
 int ftpc_cmd_epsv4(struct ftpc_shell *sh, int argc, char **argv) {
-  return toggle(sh, argc, argv, &ftpc_settings(sh->c)->epsv4, "EPSV/EPRT on IPv4");
+  int v = toggled(sh, argc, argv, ftpc_settings(sh->c)->epsv4, "EPSV/EPRT on IPv4");
+
+  if (v < 0)
+    return FTPC_EXIT_USAGE;
+  ftpc_set_epsv4(sh->c, v);
+  return 0;
 }
 
 static const char *prot_name(int prot, int tls) {
@@ -97,7 +119,7 @@ static int set_prot(struct ftpc_shell *sh, int prot) {
 
   if (r != 0)
     return ftpc_sh_engine_fail(sh, r);
-  if (chatty(sh))
+  if (ftpc_sh_chatty(sh))
     printf("Data channel protection level: %s.\n", prot_name(prot, ftpc_tls(sh->c)));
   return 0;
 }
@@ -159,7 +181,7 @@ int ftpc_cmd_hash(struct ftpc_shell *sh, int argc, char **argv) {
   } else {
     return 0;
   }
-  if (chatty(sh))
+  if (ftpc_sh_chatty(sh))
     printf("Hash mark printing on (%zu bytes/hash mark).\n", sh->prog.hash_size);
   return 0;
 }
@@ -173,13 +195,12 @@ int ftpc_cmd_prompt(struct ftpc_shell *sh, int argc, char **argv) {
 }
 
 int ftpc_cmd_verbose(struct ftpc_shell *sh, int argc, char **argv) {
-  struct ftpc_settings *s = ftpc_settings(sh->c);
-  int v = s->verbosity >= FTPC_VERBOSE;
-  int r = toggle(sh, argc, argv, &v, "Verbose mode");
+  int v = toggled(sh, argc, argv, ftpc_settings(sh->c)->verbosity >= FTPC_VERBOSE,
+                  "Verbose mode");
 
-  if (r != 0)
-    return r;
-  s->verbosity = v ? FTPC_VERBOSE : FTPC_NORMAL;
+  if (v < 0)
+    return FTPC_EXIT_USAGE;
+  ftpc_set_verbosity(sh->c, v ? FTPC_VERBOSE : FTPC_NORMAL);
   ftp_log_init("ftp", v ? FTP_LOG_DEBUG : FTP_LOG_WARN);
   return 0;
 }

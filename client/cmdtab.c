@@ -1,15 +1,10 @@
 /*
- * cmdtab.c: the user command table (BSD ftp names), lookup by name or
- * unambiguous prefix, and the failure helpers every handler uses.
+ * cmdtab.c: the user command table (BSD ftp names).  Nothing else: lookup
+ * is cmdline.c's, the handlers are in cmds_<group>.c.
  */
 #include "cmdtab.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "err.h"
-#include "text.h"
+#include "cmdline.h"
 
 #define R CMD_REMOTE
 #define L CMD_LOCAL
@@ -121,46 +116,5 @@ const struct ftpc_cmd *ftpc_cmd_table(size_t *n) {
 }
 
 const struct ftpc_cmd *ftpc_cmd_find(const char *name, int *ambiguous) {
-  const struct ftpc_cmd *hit = NULL;
-  size_t i, len = strlen(name);
-  int hits = 0;
-
-  *ambiguous = 0;
-  if (len == 0)
-    return NULL;
-  for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-    if (strcmp(table[i].name, name) == 0)
-      return &table[i];
-    if (strncmp(table[i].name, name, len) == 0) {
-      /* bye and quit, dir and ls: one handler is one command */
-      if (hit == NULL || hit->handler != table[i].handler)
-        hits++;
-      hit = &table[i];
-    }
-  }
-  if (hits == 1)
-    return hit;
-  *ambiguous = hits > 1;
-  return NULL;
-}
-
-int ftpc_sh_fail(struct ftpc_shell *sh, int status, const char *fmt, ...) {
-  char raw[sizeof(sh->err)];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(raw, sizeof(raw), fmt, ap);
-  va_end(ap);
-  ftpc_text_clean(raw, strlen(raw), sh->err, sizeof(sh->err), 0);
-  sh->err_shown = 0;
-  return status;
-}
-
-int ftpc_sh_engine_fail(struct ftpc_shell *sh, int err) {
-  const char *msg = ftpc_error(sh->c);
-
-  snprintf(sh->err, sizeof(sh->err), "%s", msg[0] ? msg : ftp_strerror(err));
-  /* An interactive user saw the reply already. */
-  sh->err_shown = err == FTP_E_REFUSED && ftpc_settings(sh->c)->show_replies;
-  return ftpc_exit_status(sh->c, err);
+  return ftpc_cmd_lookup(table, sizeof(table) / sizeof(table[0]), name, ambiguous);
 }

@@ -8,6 +8,11 @@
  * both to be good: a stream that ended cleanly (close_notify under TLS) and
  * a 2xx reply.  Anything else is a failure, whatever the other end said, so
  * that a truncated download never looks complete.
+ *
+ * This file owns two timers of its own: the progress tick while data flows
+ * and the drain of an aborted download; the operation's timer is
+ * machine.c's.  What a timeout or Ctrl-C does in each transfer state is
+ * named in the state table (engine.c) and done by the handlers below.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +30,7 @@
 
 static void finish(struct ftpc *c);
 static void send_transfer_command(struct ftpc *c);
+static void xfer_continue(struct ftpc *c);
 
 static const char *kind_verb(int kind) {
   static const char *const verbs[] = {"RETR", "STOR", "APPE", "LIST", "NLST", "MLSD"};
@@ -172,13 +178,8 @@ static void start_active(struct ftpc *c) {
 
 static char type_wanted(const struct ftpc_xfer *x) { return x->ascii ? 'A' : 'I'; }
 
-static int prot_wanted(const struct ftpc *c) {
-  int p = c->set.prot;
-  return p == FTPC_PROT_AUTO || p == FTPC_PROT_PRIVATE ? 'P' : 'C';
-}
-
 /* The next step of the transfer, from wherever it stands. */
-void ftpc__xfer_continue(struct ftpc *c) {
+static void xfer_continue(struct ftpc *c) {
   struct ftpc_xfer *x = c->xfer;
   char arg[2] = {0, 0};
 
@@ -186,8 +187,8 @@ void ftpc__xfer_continue(struct ftpc *c) {
     xfer_fail(c, FTP_E_ABORTED, "interrupted");
     return;
   }
-  if (c->tls_on && prot_wanted(c) != c->prot_server) {
-    ftpc__start_prot(c, AFTER_PROT_XFER);
+  if (c->tls_on && ftpc__prot_wanted(c) != c->prot_server) {
+    ftpc__start_prot(c, xfer_continue);
     return;
   }
   if (is_file(x->kind) && c->type_server != type_wanted(x)) {
@@ -220,7 +221,7 @@ void ftpc__on_type_reply(struct ftpc *c, const struct ftp_reply *rep) {
     return;
   }
   c->type_server = type_wanted(c->xfer);
-  ftpc__xfer_continue(c);
+  xfer_continue(c);
 }
 
 static void connect_data(struct ftpc *c, const struct sockaddr_storage *target) {
@@ -233,7 +234,7 @@ static void connect_data(struct ftpc *c, const struct sockaddr_storage *target) 
     return;
   }
   ftp_dataconn_set_data(c->dc, c);
-  ftpc__xfer_continue(c);
+  xfer_continue(c);
 }
 
 /* RFC 2428 section 3: a server that does not know EPSV (or this form of
@@ -295,7 +296,7 @@ void ftpc__on_eprt_reply(struct ftpc *c, const struct ftp_reply *rep) {
   if (FTPC_PRELIM(rep->code))
     return;
   if (FTPC_OK(rep->code)) {
-    ftpc__xfer_continue(c);
+    xfer_continue(c);
     return;
   }
   if (ext_refused(rep->code)) {
@@ -310,7 +311,7 @@ void ftpc__on_port_reply(struct ftpc *c, const struct ftp_reply *rep) {
   if (FTPC_PRELIM(rep->code))
     return;
   if (FTPC_OK(rep->code)) {
-    ftpc__xfer_continue(c);
+    xfer_continue(c);
     return;
   }
   ftpc__reply_error(c, FTP_E_REFUSED, "PORT", rep);
@@ -353,6 +354,7 @@ static void note_data_end(struct ftpc *c, int status) {
   }
   x->seconds = (double)(uv_hrtime() - c->xfer_start) / 1e9;
   uv_timer_stop(&c->tick);
+  uv_timer_stop(&c->drain); /* nothing left to drain */
 }
 
 static void data_done_cb(struct ftp_dataconn *dc, int status) {
@@ -414,6 +416,9 @@ static void data_ready_cb(struct ftp_dataconn *dc, int status) {
   if (c->dc != dc || c->xfer == NULL || c->state == FTPC_ST_ABOR)
     return;
   if (status != 0) {
+    /* Security: a data connection we refuse is closed now, so that nothing
+     * more is read from it and the server learns at once. */
+    ftp_dataconn_abort(dc);
     note_data_end(c, status);
     abort_transfer(c, status, 0);
     return;
@@ -483,6 +488,13 @@ static void finish(struct ftpc *c) {
     xfer_fail(c, FTP_E_ABORTED, "interrupted: transfer aborted");
     return;
   }
+  /* Our own refusal first: the server's 426 or 425 only follows from it. */
+  if (c->data_status == FTP_E_TLS_NOT_RESUMED) {
+    xfer_fail(c, FTP_E_TLS_NOT_RESUMED,
+              "the data connection did not resume the control connection's "
+              "TLS session (SECURE_SESSION_REUSE REQUIRED)");
+    return;
+  }
   if (code != 0 && FTPC_NEG(code)) {
     xfer_fail(c, FTP_E_REFUSED, "%d %s", code, c->final_text);
     return;
@@ -491,12 +503,6 @@ static void finish(struct ftpc *c) {
     xfer_fail(c, FTP_E_TLS_TRUNCATED,
               "the data stream ended without TLS close_notify: truncated, "
               "not accepted (server said %d)", code);
-    return;
-  }
-  if (c->data_status == FTP_E_TLS_NOT_RESUMED) {
-    xfer_fail(c, FTP_E_TLS_NOT_RESUMED,
-              "the data connection did not resume the control connection's "
-              "TLS session (SECURE_SESSION_REUSE REQUIRED)");
     return;
   }
   if (c->data_status != 0) {
@@ -510,7 +516,7 @@ static void finish(struct ftpc *c) {
  * to close the data connection on ABOR, before closing it itself. */
 #define DRAIN_MS 2000
 
-static void drain_timeout_cb(uv_timer_t *t) {
+static void drain_cb(uv_timer_t *t) {
   struct ftpc *c = t->data;
 
   if (c->dc != NULL && !c->data_done)
@@ -531,10 +537,12 @@ static void abort_transfer(struct ftpc *c, int status, int drain) {
   if (c->state == FTPC_ST_ABOR)
     return;
   if (c->dc != NULL && !c->data_done) {
-    if (drain && c->pump_running && !is_upload(c->xfer->kind))
-      uv_timer_start(&c->tick, drain_timeout_cb, DRAIN_MS, 0);
-    else
+    if (drain && c->pump_running && !is_upload(c->xfer->kind)) {
+      uv_timer_stop(&c->tick); /* the bar stops where the user stopped it */
+      uv_timer_start(&c->drain, drain_cb, DRAIN_MS, 0);
+    } else {
       ftp_dataconn_abort(c->dc);
+    }
   }
   if (c->op_done)
     return; /* the abort's done callback finished the transfer */
@@ -568,35 +576,44 @@ void ftpc__on_abor_reply(struct ftpc *c, const struct ftp_reply *rep) {
   finish(c);
 }
 
-void ftpc__xfer_interrupt(struct ftpc *c) {
-  if (c->state == FTPC_ST_XFER_CMD || c->state == FTPC_ST_XFER) {
-    fputs("\n", stderr);
-    abort_transfer(c, FTP_E_ABORTED, 1);
-    return;
-  }
-  if (c->state == FTPC_ST_ABOR) {
-    ftpc__fatal(c, FTP_E_ABORTED, "interrupted: connection closed");
-    return;
-  }
-  /* Setting up: the pending reply comes, then the transfer stops. */
+/* --- timeouts and Ctrl-C (the state table names them) --------------------- */
+
+/* TYPE, EPSV, PASV, EPRT, PORT, REST: the pending reply comes, then the
+ * next step sees c->interrupts and stops the transfer. */
+void ftpc__on_setup_interrupt(struct ftpc *c) { (void)c; }
+
+/* XFER_CMD, XFER: abort the transfer (ABOR); a download drains. */
+void ftpc__on_xfer_interrupt(struct ftpc *c) {
+  fputs("\n", stderr);
+  abort_transfer(c, FTP_E_ABORTED, 1);
 }
 
-void ftpc__xfer_timeout(struct ftpc *c) {
-  if (c->state == FTPC_ST_ABOR) {
-    log_info("no reply to ABOR in time");
-    finish(c);
-    return;
-  }
+void ftpc__on_xfer_timeout(struct ftpc *c) {
   ftpc__fatal(c, UV_ETIMEDOUT, "%s: no reply from the server within INACTTIME "
                                "(%u s): connection closed",
               c->xfer != NULL ? kind_verb(c->xfer->kind) : "transfer",
               c->set.conf->inacttime);
 }
 
-void ftpc__xfer_release(struct ftpc *c) {
+/* ABOR sent and Ctrl-C again: the user gives the server up. */
+void ftpc__on_abor_interrupt(struct ftpc *c) {
+  ftpc__fatal(c, FTP_E_ABORTED, "interrupted: connection closed");
+}
+
+/* No reply to ABOR: the transfer ends as it stands (failed). */
+void ftpc__on_abor_timeout(struct ftpc *c) {
+  log_info_r(UV_ETIMEDOUT, "no reply to ABOR in time");
+  finish(c);
+}
+
+/* --- the end of the operation --------------------------------------------- */
+
+/* The transfer operation's release (ftpc__op_begin): whatever ended it. */
+static void release(struct ftpc *c) {
   struct ftpc_xfer *x = c->xfer;
 
   uv_timer_stop(&c->tick);
+  uv_timer_stop(&c->drain);
   if (c->dc != NULL) {
     if (x != NULL && !c->data_done) {
       x->bytes = ftp_dataconn_bytes(c->dc);
@@ -652,7 +669,7 @@ int ftpc_transfer(struct ftpc *c, struct ftpc_xfer *x) {
   if (c->set.prot == FTPC_PROT_PRIVATE && c->prot_server != 'P' && !c->tls_on)
     return refuse_early(c, x, FTP_E_PROTO,
                         "data protection PRIVATE needs TLS: no data in clear");
-  if (c->prot_refused && prot_wanted(c) == 'P')
+  if (c->prot_refused && ftpc__prot_wanted(c) == 'P')
     return refuse_early(c, x, FTP_E_TLS,
                         "the server refused PROT P: no data in clear (\"clear\" allows it)");
   c->xfer = x;
@@ -663,7 +680,20 @@ int ftpc_transfer(struct ftpc *c, struct ftpc_xfer *x) {
   c->final_text[0] = 0;
   c->xfer_start = 0;
   c->pump_running = 0;
-  ftpc__op_begin(c, FTPC_ST_IDLE, c->set.conf->inacttime);
-  ftpc__xfer_continue(c);
+  ftpc__op_begin(c, FTPC_ST_IDLE, c->set.conf->inacttime, release);
+  xfer_continue(c);
   return ftpc__run(c);
+}
+
+/* --- the timers ----------------------------------------------------------- */
+
+void ftpc__xfer_init(struct ftpc *c) {
+  uv_timer_init(&c->loop, &c->tick);
+  uv_timer_init(&c->loop, &c->drain);
+  c->tick.data = c->drain.data = c;
+}
+
+void ftpc__xfer_close(struct ftpc *c) {
+  uv_close((uv_handle_t *)&c->tick, NULL);
+  uv_close((uv_handle_t *)&c->drain, NULL);
 }

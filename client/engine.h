@@ -13,7 +13,8 @@
  * Inside, the engine is an explicit state machine (engine_int.h): each reply
  * the incremental parser completes goes to one small function for the
  * current state (on_auth_reply, on_epsv_reply, ...), which sends the next
- * command or ends the operation.
+ * command or ends the operation; the state table also names what a timeout
+ * and Ctrl-C do in each state.
  *
  * Errors: facade calls return 0 or a negative code (common/err.h, libuv's
  * codes unchanged).  FTP_E_REFUSED means the server answered 4xx/5xx; the
@@ -79,9 +80,10 @@ enum ftpc_verbosity {
 
 /*
  * The engine's settings.  ftpc_new copies the struct; conf (the client
- * member, or defaults) must outlive the engine.  The shell changes the
- * run-time ones (passive, epsv4, prot, show_replies, verbosity) through
- * ftpc_settings().
+ * member, or defaults) must outlive the engine.  Afterwards the engine owns
+ * them: ftpc_settings() shows them, and the run-time ones change only
+ * through their setters (ftpc_set_passive, ftpc_set_epsv4, ftpc_set_prot,
+ * ftpc_set_verbosity, ftpc_set_show_replies).
  */
 struct ftpc_settings {
   const struct ftp_conf *conf;
@@ -107,8 +109,17 @@ int ftpc_new(const struct ftpc_settings *s, struct ftpc **out);
  * close the loop, free.  Accepts NULL. */
 void ftpc_free(struct ftpc *c);
 
-/* The settings in effect, for the shell to change. */
-struct ftpc_settings *ftpc_settings(struct ftpc *c);
+/* The settings in effect (read only: change them with the setters). */
+const struct ftpc_settings *ftpc_settings(const struct ftpc *c);
+
+/* Setters of the run-time settings, in effect from the next command:
+ * passive (1) or active (0) data connections; EPSV/EPRT also on IPv4;
+ * enum ftpc_verbosity; whether final replies are printed (interactive
+ * BSD style).  Data protection: ftpc_set_prot. */
+void ftpc_set_passive(struct ftpc *c, int on);
+void ftpc_set_epsv4(struct ftpc *c, int on);
+void ftpc_set_verbosity(struct ftpc *c, int verbosity);
+void ftpc_set_show_replies(struct ftpc *c, int on);
 
 /* The engine's loop (the progress timer of the shell runs on it). */
 uv_loop_t *ftpc_loop(struct ftpc *c);

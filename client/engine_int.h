@@ -1,16 +1,27 @@
 /*
- * engine_int.h: the engine's insides, shared by engine.c (connection,
- * replies, states, commands), login.c (AUTH, USER, PASS, PBSZ, PROT, CCC)
- * and data.c (EPSV, PASV, EPRT, PORT, REST and the transfer).  Nothing
- * outside those three files includes it.
+ * engine_int.h: the engine's insides, shared by its four files and by
+ * nothing outside them:
+ *   machine.c  the state machine's workings: the current state and its
+ *              changes, complete replies, timeouts and Ctrl-C handed to the
+ *              state's handlers, sending commands, and how an operation
+ *              begins, runs and ends;
+ *   login.c    from the greeting to a logged-in session: AUTH, the TLS
+ *              handshake, USER, PASS, ACCT, PBSZ, PROT, CCC;
+ *   data.c     one transfer: TYPE, EPSV, PASV, EPRT, PORT, REST, the
+ *              command, the data, ABOR;
+ *   engine.c   the state table (states[]), connecting, plain commands,
+ *              QUIT, and the engine's life and settings.
+ * Each file calls only the files listed above it; the state table reaches
+ * the handlers of login.c and data.c, and machine.c reaches the table
+ * through c->states, so no two files call each other.
  *
- * The state machine: every state names what the engine waits for.  A
- * complete reply goes to the state's on_<state>_reply function (a table in
- * engine.c); that function sends the next command and moves to the next
- * state with ftpc__set_state(), which logs "old -> new" at -v, or ends the
- * operation with ftpc__op_end().  Events that are not replies (connect, TLS
- * handshake, data connection ready and done, timers, Ctrl-C) call small
- * functions of the same files.
+ * The state machine: every state names what the engine waits for.  Its row
+ * in the table says what happens when a reply completes (on_reply), when
+ * the operation's timer fires (on_timeout) and on Ctrl-C (on_interrupt).
+ * A handler sends the next command and moves to the next state with
+ * ftpc__set_state(), which logs "old -> new" at -v, or ends the operation
+ * with ftpc__op_end().  A step that other operations share takes the step
+ * that follows it as a callback (ftpc__start_prot).
  */
 #ifndef FTPC_ENGINE_INT_H
 #define FTPC_ENGINE_INT_H
@@ -57,18 +68,32 @@ enum ftpc_state {
 };
 
 typedef void ftpc_reply_fn(struct ftpc *c, const struct ftp_reply *rep);
+typedef void ftpc_event_fn(struct ftpc *c);
 
-/* What the current operation continues with once PBSZ/PROT are done. */
-enum ftpc_after_prot { AFTER_PROT_END = 0, AFTER_PROT_XFER };
+/* One row of the state table (engine.c), indexed by enum ftpc_state. */
+struct ftpc_state_def {
+  const char *name;            /* for logs */
+  ftpc_reply_fn *on_reply;     /* a complete reply; NULL: none is expected
+                                * (a 421 ends the session, others are
+                                * ignored) */
+  ftpc_event_fn *on_timeout;   /* the operation's timer fired; NULL: the
+                                * server did not answer, the connection is
+                                * closed */
+  ftpc_event_fn *on_interrupt; /* Ctrl-C (c->interrupts already counts it);
+                                * NULL: the first waits for the reply, the
+                                * second closes the connection */
+};
 
 struct ftpc {
   uv_loop_t loop;
   struct ftpc_settings set;
   struct ftp_tls_ctx *tls_ctx;      /* made on first use */
-  uv_timer_t timer;                 /* the operation's deadline */
-  uv_timer_t tick;                  /* progress during a transfer */
-  uv_signal_t sigint;
-  int handles_open;
+  const struct ftpc_state_def *states; /* the state table (engine.c) */
+  uv_timer_t timer;                 /* the operation's deadline (machine.c) */
+  uv_signal_t sigint;               /* Ctrl-C (machine.c) */
+  uv_timer_t tick;                  /* progress during a transfer (data.c) */
+  uv_timer_t drain;                 /* how long an aborted download drains
+                                     * (data.c) */
 
   /* the control connection */
   struct ftp_chan *ctrl;
@@ -90,6 +115,8 @@ struct ftpc {
   int op_done;
   int op_status;
   int interrupts;
+  ftpc_event_fn *op_release;        /* frees what the operation holds, once,
+                                     * when it ends (NULL: nothing) */
   char err[1024];
 
   /* session facts */
@@ -113,7 +140,7 @@ struct ftpc {
 
   /* PBSZ/PROT */
   char prot_want;                   /* 'C' or 'P' being set */
-  int after_prot;                   /* enum ftpc_after_prot */
+  ftpc_event_fn *prot_then;         /* the step after PROT succeeded */
 
   /* ftpc_command */
   struct ftp_reply *cmd_out;
@@ -130,13 +157,20 @@ struct ftpc {
   int pump_running;                 /* the data is flowing (or has) */
 };
 
-/* engine.c */
+/* machine.c: the state machine's workings */
+void ftpc__machine_init(struct ftpc *c, const struct ftpc_state_def *states);
+void ftpc__machine_close(struct ftpc *c);
 void ftpc__set_state(struct ftpc *c, enum ftpc_state st);
-const char *ftpc__state_name(enum ftpc_state st);
+const char *ftpc__state_name(const struct ftpc *c, enum ftpc_state st);
+int ftpc__read_start(struct ftpc *c);
 int ftpc__send(struct ftpc *c, const char *verb, const char *arg);
 int ftpc__send_abor(struct ftpc *c);
-void ftpc__op_begin(struct ftpc *c, enum ftpc_state st, unsigned timeout_s);
+/* An operation: st is its first state, timeout_s its timer (0: none),
+ * release what frees its resources when it ends (NULL: nothing). */
+void ftpc__op_begin(struct ftpc *c, enum ftpc_state st, unsigned timeout_s,
+                    ftpc_event_fn *release);
 void ftpc__op_end(struct ftpc *c, int status);
+ftpc_event_fn ftpc__op_succeed; /* ftpc__op_end(c, 0), as a next step */
 int ftpc__run(struct ftpc *c);
 int ftpc__settle(struct ftpc *c);
 void ftpc__fail(struct ftpc *c, int status, const char *fmt, ...)
@@ -147,14 +181,16 @@ void ftpc__arm_timer(struct ftpc *c, unsigned seconds);
 void ftpc__stop_timer(struct ftpc *c);
 void ftpc__reply_error(struct ftpc *c, int status, const char *what,
                        const struct ftp_reply *rep);
-int ftpc__tls_ctx(struct ftpc *c);
 void ftpc__say(struct ftpc *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* login.c: the handlers and what starts them */
-void ftpc__start_auth(struct ftpc *c);
 void ftpc__start_tls(struct ftpc *c, int implicit);
-void ftpc__start_prot(struct ftpc *c, int after);
+/* PBSZ 0 (once) and PROT when the level the server has is not the one
+ * wanted; then, on success, the step then. */
+void ftpc__start_prot(struct ftpc *c, ftpc_event_fn *then);
+/* The PROT level the settings want: 'P' or 'C'. */
+char ftpc__prot_wanted(const struct ftpc *c);
 ftpc_reply_fn ftpc__on_greeting_reply;
 ftpc_reply_fn ftpc__on_auth_reply;
 ftpc_reply_fn ftpc__on_feat_auth_reply;
@@ -166,11 +202,9 @@ ftpc_reply_fn ftpc__on_pbsz_reply;
 ftpc_reply_fn ftpc__on_prot_reply;
 ftpc_reply_fn ftpc__on_ccc_reply;
 
-/* data.c */
-void ftpc__xfer_continue(struct ftpc *c);
-void ftpc__xfer_interrupt(struct ftpc *c);
-void ftpc__xfer_timeout(struct ftpc *c);
-void ftpc__xfer_release(struct ftpc *c);
+/* data.c: the handlers, and the transfer's two timers */
+void ftpc__xfer_init(struct ftpc *c);
+void ftpc__xfer_close(struct ftpc *c);
 ftpc_reply_fn ftpc__on_type_reply;
 ftpc_reply_fn ftpc__on_epsv_reply;
 ftpc_reply_fn ftpc__on_pasv_reply;
@@ -180,6 +214,11 @@ ftpc_reply_fn ftpc__on_rest_reply;
 ftpc_reply_fn ftpc__on_xfer_cmd_reply;
 ftpc_reply_fn ftpc__on_xfer_reply;
 ftpc_reply_fn ftpc__on_abor_reply;
+ftpc_event_fn ftpc__on_setup_interrupt;
+ftpc_event_fn ftpc__on_xfer_interrupt;
+ftpc_event_fn ftpc__on_xfer_timeout;
+ftpc_event_fn ftpc__on_abor_interrupt;
+ftpc_event_fn ftpc__on_abor_timeout;
 
 /* Reply classes (RFC 959 section 4.2.1). */
 #define FTPC_PRELIM(code) ((code) >= 100 && (code) < 200)

@@ -23,6 +23,8 @@
 
 /* --- greeting and AUTH ---------------------------------------------------- */
 
+static void start_auth(struct ftpc *c);
+
 void ftpc__on_greeting_reply(struct ftpc *c, const struct ftp_reply *rep) {
   if (FTPC_PRELIM(rep->code))
     return; /* 120: ready in a few minutes; MYOPENTIME bounds the wait */
@@ -38,13 +40,13 @@ void ftpc__on_greeting_reply(struct ftpc *c, const struct ftp_reply *rep) {
     return;
   }
   if (c->tls_mode == FTPC_TLS_ATTEMPT || c->tls_mode == FTPC_TLS_REQUIRE) {
-    ftpc__start_auth(c);
+    start_auth(c);
     return;
   }
   ftpc__op_end(c, 0);
 }
 
-void ftpc__start_auth(struct ftpc *c) {
+static void start_auth(struct ftpc *c) {
   int r;
 
   ftpc__set_state(c, FTPC_ST_AUTH);
@@ -247,7 +249,7 @@ static void logged_in(struct ftpc *c) {
    * login; with AUTO and PRIVATE it is PROT P, so that no data connection
    * ever runs in clear unless the user said "clear". */
   if (c->tls_on)
-    ftpc__start_prot(c, AFTER_PROT_END);
+    ftpc__start_prot(c, ftpc__op_succeed);
   else
     ftpc__op_end(c, 0);
 }
@@ -338,7 +340,7 @@ int ftpc_login(struct ftpc *c, const struct ftpc_creds *cr) {
   }
   c->logged_in = 0;
   c->creds = cr;
-  ftpc__op_begin(c, FTPC_ST_USER, c->set.conf->inacttime);
+  ftpc__op_begin(c, FTPC_ST_USER, c->set.conf->inacttime, NULL);
   if ((r = ftpc__send(c, "USER", cr->user)) != 0)
     ftpc__fatal(c, r, "USER: %s", ftp_strerror(r));
   r = ftpc__run(c);
@@ -348,37 +350,29 @@ int ftpc_login(struct ftpc *c, const struct ftpc_creds *cr) {
 
 /* --- PBSZ and PROT -------------------------------------------------------- */
 
-static char prot_wanted(const struct ftpc *c) {
+/* SECURE_DATACONN, "private" and "clear": AUTO and PRIVATE want PROT P. */
+char ftpc__prot_wanted(const struct ftpc *c) {
   int p = c->set.prot;
   return p == FTPC_PROT_AUTO || p == FTPC_PROT_PRIVATE ? 'P' : 'C';
 }
 
-static void prot_done(struct ftpc *c, int status) {
-  if (status != 0 || c->after_prot == AFTER_PROT_END) {
-    ftpc__op_end(c, status);
-    return;
-  }
-  ftpc__xfer_continue(c);
-}
-
 /*
  * PBSZ 0 (once) then PROT, when the level the server has differs from the
- * one wanted.  after: what the operation does next.
+ * one wanted; then the operation goes on with then (a login or a change of
+ * protection ends, a transfer takes its next step).  A failure ends the
+ * operation instead.
  */
-void ftpc__start_prot(struct ftpc *c, int after) {
-  char want = prot_wanted(c);
+void ftpc__start_prot(struct ftpc *c, ftpc_event_fn *then) {
+  char want = ftpc__prot_wanted(c);
   int r;
 
-  c->after_prot = after;
+  c->prot_then = then;
   c->prot_want = want;
   /* A fresh login asks for P explicitly even if the server starts there
    * (implicit TLS, AUTH SSL): servers disagree on that default. */
-  if (want == c->prot_server && c->pbsz_done) {
-    prot_done(c, 0);
-    return;
-  }
-  if (want == 'C' && c->prot_server == 'C') {
-    prot_done(c, 0);
+  if ((want == c->prot_server && c->pbsz_done) ||
+      (want == 'C' && c->prot_server == 'C')) {
+    then(c);
     return;
   }
   if (c->ccc_done) {
@@ -422,7 +416,7 @@ void ftpc__on_prot_reply(struct ftpc *c, const struct ftp_reply *rep) {
   if (FTPC_OK(rep->code)) {
     c->prot_server = c->prot_want;
     c->prot_refused = 0;
-    prot_done(c, 0);
+    c->prot_then(c);
     return;
   }
   ftpc_text_first_line(ftp_reply_text((struct ftp_reply *)rep), line, sizeof(line));
@@ -451,10 +445,10 @@ int ftpc_set_prot(struct ftpc *c, int prot) {
   }
   c->set.prot = prot;
   c->prot_refused = 0;
-  if (!ftpc_logged_in(c) || !c->tls_on)
+  if (c->ctrl == NULL || !c->logged_in || !c->tls_on)
     return 0;
-  ftpc__op_begin(c, FTPC_ST_PROT, c->set.conf->inacttime);
-  ftpc__start_prot(c, AFTER_PROT_END);
+  ftpc__op_begin(c, FTPC_ST_PROT, c->set.conf->inacttime, NULL);
+  ftpc__start_prot(c, ftpc__op_succeed);
   r = ftpc__run(c);
   return r;
 }
@@ -488,7 +482,7 @@ int ftpc_ccc(struct ftpc *c) {
   const struct ftp_conf *conf = c->set.conf;
   int r;
 
-  if (!ftpc_tls(c)) {
+  if (c->ctrl == NULL || !c->tls_on) {
     snprintf(c->err, sizeof(c->err), "the control connection is not protected by TLS");
     return FTP_E_PROTO;
   }
@@ -506,7 +500,7 @@ int ftpc_ccc(struct ftpc *c) {
   }
   if ((r = ftpc__settle(c)) != 0)
     return r;
-  ftpc__op_begin(c, FTPC_ST_CCC, conf->inacttime);
+  ftpc__op_begin(c, FTPC_ST_CCC, conf->inacttime, NULL);
   if ((r = ftpc__send(c, "CCC", NULL)) != 0)
     ftpc__fatal(c, r, "CCC: %s", ftp_strerror(r));
   return ftpc__run(c);

@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cmdtab.h"
+#include "cmdctx.h"
 #include "conf.h"
+#include "connect.h"
 #include "engine.h"
 #include "err.h"
 #include "log.h"

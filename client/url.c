@@ -557,9 +557,18 @@ int ftp_url_format_redacted(const struct ftp_url *u, struct ftp_buf *out) {
   for (i = 0; i < u->ncomponents; i++) {
     if (i > 0 && (r = ftp_buf_putc(out, '/')) != 0)
       return r;
-    /* The root component is the empty segment of "//". */
-    if (i == 0 && strcmp(u->components[0], "/") == 0)
+    /* The root component is the empty segment of "//".  Alone, "//" is a
+     * directory, so a root that is not one is written "%2F", and a root
+     * listed by ;type=d (no trailing slash) gets its second slash here. */
+    if (i == 0 && strcmp(u->components[0], "/") == 0) {
+      if (u->ncomponents == 1 && !u->is_dir)
+        r = ftp_buf_puts(out, "%2F");
+      else if (u->ncomponents == 1 && u->type == FTP_URL_TYPE_D)
+        r = ftp_buf_putc(out, '/');
+      if (r != 0)
+        return r;
       continue;
+    }
     if ((r = put_encoded(out, u->components[i], PCHAR_EXTRA)) != 0)
       return r;
   }

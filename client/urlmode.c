@@ -8,10 +8,13 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cmdctx.h"
+#include "connect.h"
 #include "err.h"
 #include "localfs.h"
-#include "shell.h"
+#include "reply.h"
 #include "text.h"
+#include "transfer.h"
 #include "url.h"
 
 /* The connection the previous URL left open, and where it started. */
@@ -61,16 +64,19 @@ static void forget_session(struct url_session *s) {
   s->home = NULL;
 }
 
-/* RFC 959 section 7: 257 "path". */
+/* The working directory from the 257 reply to PWD (common/reply); NULL
+ * when there is none. */
 static char *pwd_of(struct ftpc_shell *sh) {
   struct ftp_reply rep;
-  const char *t, *q;
+  struct ftp_buf path;
   char *out = NULL;
 
   ftp_reply_init(&rep);
-  if (ftpc_command(sh->c, "PWD", NULL, &rep) == 0 && (t = strchr(ftp_reply_text(&rep), '"')) != NULL &&
-      (q = strchr(t + 1, '"')) != NULL && q[1] != '"')
-    out = strndup(t + 1, (size_t)(q - t - 1));
+  ftp_buf_init(&path, FTP_PATH_MAX);
+  if (ftpc_command(sh->c, "PWD", NULL, &rep) == 0 &&
+      ftp_reply_parse_path(ftp_reply_text(&rep), ftp_buf_len(&rep.text), &path) == 0)
+    out = strndup((const char *)ftp_buf_ptr(&path), ftp_buf_len(&path));
+  ftp_buf_free(&path);
   ftp_reply_free(&rep);
   return out;
 }

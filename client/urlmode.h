@@ -13,7 +13,7 @@
 #ifndef FTPC_URLMODE_H
 #define FTPC_URLMODE_H
 
-#include "cmdtab.h"
+struct ftpc_shell;
 
 /* ftpc_url_get: the URLs of sh->opts (GET mode).  RETURNS: the exit
  * status (that of the first failure; every URL is tried). */

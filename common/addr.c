@@ -436,3 +436,20 @@ int ftp_addr_from_string(const char *s, unsigned port,
   }
   return FTP_E_BAD_ARG;
 }
+
+/* --- the 16-byte form ---------------------------------------------------- */
+
+static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+int ftp_addr_as16(const struct sockaddr_storage *sa, unsigned char out[16]) {
+  if (sa->ss_family == AF_INET) {
+    memcpy(out, v4mapped, sizeof(v4mapped));
+    memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    return 0;
+  }
+  if (sa->ss_family == AF_INET6) {
+    memcpy(out, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+    return 0;
+  }
+  return FTP_E_AF_UNSUPPORTED;
+}

@@ -157,4 +157,10 @@ int ftp_addr_to_string(const struct sockaddr_storage *sa, char *out,
 int ftp_addr_from_string(const char *s, unsigned port,
                          struct sockaddr_storage *out);
 
+/*
+ * ftp_addr_as16: the 16-byte form of sa's address (IPv4 as IPv4-mapped),
+ * one key for both families (the ban table).  RETURNS: 0, or FTP_E_AF_UNSUPPORTED for another family.
+ */
+int ftp_addr_as16(const struct sockaddr_storage *sa, unsigned char out[16]);
+
 #endif

@@ -162,6 +162,18 @@ int ftp_chan_accept(struct ftp_chan *ch, uv_stream_t *listener) {
   return uv_accept(listener, (uv_stream_t *)&ch->tcp);
 }
 
+int ftp_chan_open(struct ftp_chan *ch, uv_os_sock_t sock) {
+  if (ch->closing)
+    return UV_EINVAL;
+  return uv_tcp_open(&ch->tcp, sock);
+}
+
+int ftp_chan_bind(struct ftp_chan *ch, const struct sockaddr *addr) {
+  if (ch->closing)
+    return UV_EINVAL;
+  return uv_tcp_bind(&ch->tcp, addr, 0);
+}
+
 static void connect_cb(uv_connect_t *req, int status) {
   struct ftp_chan *ch = CHAN_OF(req, creq);
   ftp_chan_status_cb *cb = ch->connect_cb;

@@ -84,6 +84,16 @@ uv_loop_t *ftp_chan_loop(struct ftp_chan *ch);
 int ftp_chan_accept(struct ftp_chan *ch, uv_stream_t *listener);
 
 /*
+ * ftp_chan_open: make this new channel run on sock, a connected stream
+ * socket the caller made (a socketpair in the session fuzz harness).
+ * ftp_chan_bind: the source address of a channel about to connect (the
+ * load generator spreads its connections over 127.0.0.0/8).
+ * RETURNS: 0, or libuv's error.
+ */
+int ftp_chan_open(struct ftp_chan *ch, uv_os_sock_t sock);
+int ftp_chan_bind(struct ftp_chan *ch, const struct sockaddr *addr);
+
+/*
  * ftp_chan_connect: connect this new channel to addr; cb(ch, 0) once
  * connected, cb(ch, error) if that fails.  The channel sets no time limit:
  * whoever asks runs its own timer and calls ftp_chan_close when it expires

@@ -276,6 +276,14 @@ static void apply_rules(struct ftp__conf_ctx *p) {
     c->secure_password = FTP_SECURE_PASSWORD_REQUIRED;
   }
   rule_tls_needs_keyring(p);
+  /* Security: a header on data connections is read only from the
+   * balancers PROXYPROTOCOL names; without them there is none to trust. */
+  if (c->proxyprotocoldata && c->proxyprotocol.n == 0 &&
+      !coded(p, row("PROXYPROTOCOL"))) {
+    p->line = c->priv_origin[row("PROXYPROTOCOLDATA")];
+    ftp__conf_report(p, FTP_CONF_ERROR, "PROXYPROTOCOLDATA",
+                     "TRUE needs PROXYPROTOCOL, the balancers to read headers from");
+  }
   if (c->secure_login != FTP_SECURE_LOGIN_NO_CLIENT_AUTH && c->cafile == NULL &&
       !coded(p, row("CAFILE"))) {
     p->line = c->priv_origin[row("SECURE_LOGIN")];

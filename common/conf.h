@@ -178,12 +178,27 @@ struct ftp_conf {
   unsigned loginattempts;
   unsigned maxsessions;
   unsigned maxsessionsperip;
+  unsigned banfailures;        /* 0: no bans */
+  unsigned banwindow;
+  unsigned bantime;
+  struct ftp_conf_list banexempt; /* addresses and prefixes */
+  const char *pamservice;      /* NULL: no system accounts */
+  const char *pamroot;         /* NULL: each system account's home */
+  const char *ftpusers;
   const char *banner;
   const char *loginmsg;
   int anonymous;              /* 1: anonymous login enabled */
   const char *anonymous_user; /* the account it maps to, NULL if disabled */
   int startdirectory;
   int replysecuritylevel; /* 0 or 1 */
+
+  /* several instances behind a balancer */
+  struct ftp_conf_list proxyprotocol; /* "addr" or "addr/bits" */
+  int proxyprotocoldata;
+  const char *tlsticketkey;
+  unsigned metricsport;               /* 0: no metrics endpoint */
+  const char *metricsaddress;
+  unsigned draintimeout;              /* seconds */
 
   /* files and listings */
   unsigned umask;

@@ -31,7 +31,9 @@ enum ftp__conf_type {
   FTP__CONF_T_PATH,      /* an absolute path; const char * */
   FTP__CONF_T_NAME,      /* an account name; const char * */
   FTP__CONF_T_ADDR4,     /* an IPv4 literal; const char * */
+  FTP__CONF_T_ADDR,      /* an IPv4 or IPv6 literal; const char * */
   FTP__CONF_T_ADDRLIST,  /* IP literals, one or (a,b,...); ftp_conf_list */
+  FTP__CONF_T_NETLIST,   /* addr or addr/bits, one or a list; ftp_conf_list */
   FTP__CONF_T_PORTRANGE, /* (low,high) within min..max; ftp_conf_ports */
   FTP__CONF_T_CIPHERS,   /* repeatable, names from ciphers.h; list */
   FTP__CONF_T_EXTS,      /* repeatable, one of vals per statement; mask */

@@ -45,6 +45,9 @@
 #define KW_ADDRLIST(n, s, f, dflt, d)                                         \
   {.name = n, .sides = s, .type = FTP__CONF_T_ADDRLIST,                       \
    .off = FIELD(f, struct ftp_conf_list), .def_list = dflt, .desc = d}
+#define KW_NETLIST(n, s, f, d)                                                \
+  {.name = n, .sides = s, .type = FTP__CONF_T_NETLIST,                        \
+   .off = FIELD(f, struct ftp_conf_list), .desc = d}
 #define KW_PORTS(n, s, f, lo, hi, d)                                          \
   {.name = n, .sides = s, .type = FTP__CONF_T_PORTRANGE,                      \
    .off = FIELD(f, struct ftp_conf_ports), .min = lo, .max = hi, .desc = d}
@@ -351,6 +354,21 @@ const struct ftp__conf_kw ftp__conf_table[] = {
          "most concurrent sessions (ours)"),
   KW_INT("MAXSESSIONSPERIP", S, maxsessionsperip, 1, 1000000, 0, NULL, 50, 50,
          "most concurrent sessions from one client address (ours)"),
+  KW_INT("BANFAILURES", S, banfailures, 1, 20, S, NULL, 5, 5,
+         "failed logins from one address that ban it (0: no bans) (ours)"),
+  KW_INT("BANWINDOW", S, banwindow, 1, 86400, 0, "seconds", 600, 600,
+         "the time in which BANFAILURES failures ban an address (ours)"),
+  KW_INT("BANTIME", S, bantime, 1, 604800, 0, "seconds", 900, 900,
+         "how long a banned address is refused (ours)"),
+  KW_NETLIST("BANEXEMPT", S, banexempt,
+                "addresses and prefixes never banned (ours)"),
+  KW_STR("PAMSERVICE", S, FTP__CONF_T_NAME, pamservice, NULL,
+         "PAM service that logs the machine's own accounts in (ours; z/OS "
+         "uses SAF)"),
+  KW_STR("PAMROOT", S, FTP__CONF_T_PATH, pamroot, NULL,
+         "one root for every system account instead of its home (ours)"),
+  KW_STR("FTPUSERS", S, FTP__CONF_T_PATH, ftpusers, "/etc/ftpusers",
+         "system accounts that may not log in, one a line (ours)"),
   KW_STR("BANNER", S, FTP__CONF_T_PATH, banner, NULL,
          "file shown as 220 lines when a client connects"),
   KW_STR("LOGINMSG", S, FTP__CONF_T_PATH, loginmsg, NULL,
@@ -363,6 +381,21 @@ const struct ftp__conf_kw ftp__conf_table[] = {
   KW_ENUM("REPLYSECURITYLEVEL", S, replysecuritylevel,
           replysecuritylevel_vals, 0, 0,
           "1: no addresses, ports or system names in replies"),
+
+  /* several instances behind a balancer */
+  KW_NETLIST("PROXYPROTOCOL", S, proxyprotocol,
+             "balancers whose control connections start with a PROXY "
+             "protocol header (ours)"),
+  KW_BOOL("PROXYPROTOCOLDATA", S, proxyprotocoldata, 0,
+          "passive data connections from those balancers carry one too (ours)"),
+  KW_STR("TLSTICKETKEY", S, FTP__CONF_T_PATH, tlsticketkey, NULL,
+         "file of the TLS session-ticket master key all instances share (ours)"),
+  KW_INT("METRICSPORT", S, metricsport, 1, 65535, S, "port", 0, 0,
+         "Prometheus metrics over HTTP on this port (0: off) (ours)"),
+  KW_STR("METRICSADDRESS", S, FTP__CONF_T_ADDR, metricsaddress, "127.0.0.1",
+         "address the metrics endpoint listens on (ours)"),
+  KW_INT("DRAINTIMEOUT", S, draintimeout, 1, 86400, S, "seconds", 30, 30,
+         "how long SIGTERM lets running transfers finish (ours)"),
 
   /* files and listings */
   KW_OCTAL("UMASK", B, umask, 0777, 027,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cidr.h"
 #include "ciphers.h"
 #include "err.h"
 #include "ftp_limits.h"
@@ -354,6 +355,13 @@ static void expect_addr4(const struct ftp__conf_kw *kw, enum ftp_conf_side side,
   ftp__conf_msg_add(m, "expected an IPv4 address such as 192.0.2.10");
 }
 
+static void expect_addr(const struct ftp__conf_kw *kw, enum ftp_conf_side side,
+                        struct ftp__conf_msg *m) {
+  (void)kw;
+  (void)side;
+  ftp__conf_msg_add(m, "expected an IPv4 or IPv6 address such as 127.0.0.1");
+}
+
 /* Account names as useradd(8) accepts them, so that no shell or path
  * metacharacter reaches getpwnam() or a log line. */
 static int valid_name(struct ftp__conf_slice s) {
@@ -402,6 +410,9 @@ static int parse_string(struct ftp__conf_ctx *p, const struct ftp__conf_kw *kw,
     break;
   case FTP__CONF_T_ADDR4:
     ok = valid_addr(t, AF_INET);
+    break;
+  case FTP__CONF_T_ADDR:
+    ok = valid_addr(t, AF_INET) || valid_addr(t, AF_INET6);
     break;
   default:
     BUG("%s: not a string type", kw->name);
@@ -455,6 +466,24 @@ static void expect_addrlist(const struct ftp__conf_kw *kw,
       m, "expected an IPv4 or IPv6 address, or a list (addr,addr,...)");
 }
 
+static void expect_netlist(const struct ftp__conf_kw *kw,
+                           enum ftp_conf_side side, struct ftp__conf_msg *m) {
+  (void)kw;
+  (void)side;
+  ftp__conf_msg_add(m, "expected an address or network such as 192.0.2.10 or "
+                       "10.0.0.0/24, or a list (net,net,...)");
+}
+
+/* An item of an address list (LISTENADDRESS) or a network list
+ * (PROXYPROTOCOL). */
+static int valid_item(const struct ftp__conf_kw *kw, struct ftp__conf_slice s) {
+  struct ftp_cidr net;
+
+  if (kw->type == FTP__CONF_T_NETLIST)
+    return ftp_cidr_parse(s.p, s.n, &net) == 0;
+  return valid_addr(s, AF_INET) || valid_addr(s, AF_INET6);
+}
+
 /* Free the strings and the array of an owned address list. */
 static void free_addrlist(const struct ftp__conf_kw *kw,
                           struct ftp_conf_list *l) {
@@ -481,7 +510,7 @@ static int parse_addrlist(struct ftp__conf_ctx *p,
   if ((r = get_items(p, kw, op, 0, items, &n)) != 0)
     return r;
   for (i = 0; i < n; i++) {
-    if (!valid_addr(items[i], AF_INET) && !valid_addr(items[i], AF_INET6))
+    if (!valid_item(kw, items[i]))
       return bad_value(p, kw, items[i]);
     /* Security: a duplicate would fail to bind only at start, after the
      * member was accepted; say so now. */
@@ -776,8 +805,12 @@ const struct ftp__conf_ops ftp__conf_type_ops[FTP__CONF_T_COUNT] = {
                         release_string},
   [FTP__CONF_T_ADDR4] = {parse_string, expect_addr4, print_string,
                          init_string, release_string},
+  [FTP__CONF_T_ADDR] = {parse_string, expect_addr, print_string,
+                        init_string, release_string},
   [FTP__CONF_T_ADDRLIST] = {parse_addrlist, expect_addrlist, print_list,
                             init_addrlist, release_addrlist},
+  [FTP__CONF_T_NETLIST] = {parse_addrlist, expect_netlist, print_list,
+                           init_addrlist, release_addrlist},
   [FTP__CONF_T_PORTRANGE] = {parse_ports, expect_ports, print_ports,
                              init_ports, release_none},
   [FTP__CONF_T_CIPHERS] = {parse_ciphers, expect_ciphers, print_list,

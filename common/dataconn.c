@@ -22,6 +22,7 @@
 #include "err.h"
 #include "ftp_limits.h"
 #include "log.h"
+#include "proxyproto.h"
 
 enum dc_state {
   DC_LISTENING,
@@ -61,6 +62,9 @@ struct ftp_dataconn {
   unsigned lingering : 1;
   unsigned secured : 1;       /* PROT P: the handshake and its checks passed */
   unsigned awaiting_login : 1; /* server: the session's issuer logs in */
+  unsigned accept_held : 1;    /* a connection waits while a header is read */
+  struct ftp_proxy_reader *proxy; /* a balancer's header being read, or NULL */
+  struct sockaddr_storage proxy_peer; /* that balancer */
 };
 
 static void fail(struct ftp_dataconn *dc, int status);
@@ -75,6 +79,11 @@ int ftp_dataconn_is_refusal(int status) {
 void ftp_dataconn_set_data(struct ftp_dataconn *dc, void *data) { dc->data = data; }
 void *ftp_dataconn_data(const struct ftp_dataconn *dc) { return dc->data; }
 uint64_t ftp_dataconn_bytes(const struct ftp_dataconn *dc) { return dc->bytes; }
+unsigned ftp_dataconn_strays(const struct ftp_dataconn *dc) { return (unsigned)dc->strays; }
+
+gnutls_session_t ftp_dataconn_session(const struct ftp_dataconn *dc) {
+  return dc->secured && dc->ch != NULL ? ftp_chan_session(dc->ch) : NULL;
+}
 
 #define DC_OF(handle, field) \
   ((struct ftp_dataconn *)((char *)(handle) - offsetof(struct ftp_dataconn, field)))
@@ -363,30 +372,121 @@ static void connection_up(struct ftp_dataconn *dc) {
 
 static void stray_closed(struct ftp_chan *ch) { (void)ch; }
 
-/* Security: a connection from anyone but the expected peer is dropped
- * without ending the wait for the real client (data-connection theft).
- * RETURNS: 1 when the connection was a stranger's. */
-static int drop_stranger(struct ftp_dataconn *dc) {
-  struct sockaddr_storage peer;
-  char who[64];
+static void connection_cb(uv_stream_t *server, int status);
 
-  if (dc->opts.expect_peer == NULL ||
-      (ftp_chan_peer(dc->ch, &peer) == 0 &&
-       ftp_addr_same_host(&peer, dc->opts.expect_peer)))
-    return 0;
-  ftp_addr_to_string(&peer, who, sizeof(who));
-  log_warn_r(FTP_E_REFUSED, "data connection from %s refused: not the control peer",
-             who);
+/* Drop the connection just accepted and go on waiting for the client's. */
+static void drop_stray(struct ftp_dataconn *dc) {
   ftp_chan_close(dc->ch, stray_closed);
   dc->ch = NULL;
   dc->chan_open = 0;
-  if (++dc->strays > FTP_DATA_STRAYS_MAX)
+  if (++dc->strays > FTP_DATA_STRAYS_MAX) {
     fail(dc, FTP_E_REFUSED);
-  return 1;
+    return;
+  }
+  if (dc->accept_held) {
+    /* libuv kept the next connection for us while a header was read. */
+    dc->accept_held = 0;
+    connection_cb((uv_stream_t *)&dc->listener, 0);
+  }
+}
+
+static int from_balancer(const struct ftp_dataconn *dc, const struct sockaddr_storage *peer) {
+  return ftp_cidr_match_any(dc->opts.server.balancers, dc->opts.server.nbalancers, peer);
+}
+
+/* The connection's client is client (the peer, or a balancer's header's
+ * source): it is ours, or a stray. */
+static void accept_client(struct ftp_dataconn *dc, const struct sockaddr_storage *client) {
+  char who[64] = "?";
+
+  if (dc->opts.expect_peer != NULL && !ftp_addr_same_host(client, dc->opts.expect_peer)) {
+    /* Security: a connection from anyone else is dropped without ending
+     * the wait for the real client (data-connection theft). */
+    ftp_addr_to_string(client, who, sizeof(who));
+    if (!dc->opts.server.proxy_header && from_balancer(dc, client))
+      log_warn_r(FTP_E_REFUSED, "data connection from balancer %s refused: "
+                 "PASSIVEDATACONN NOREDIRECT compares it with the client's address; "
+                 "code PROXYPROTOCOLDATA TRUE or PASSIVEDATACONN UNRESTRICTED", who);
+    else
+      log_warn_r(FTP_E_REFUSED, "data connection from %s refused: not the control peer",
+                 who);
+    drop_stray(dc);
+    return;
+  }
+  close_listener(dc);
+  connection_up(dc);
+}
+
+/* --- a balancer's PROXY header (PROXYPROTOCOLDATA) ------------------------ */
+
+static void proxy_done(struct ftp_dataconn *dc) {
+  free(dc->proxy);
+  dc->proxy = NULL;
+  ftp_chan_read_stop(dc->ch);
+  arm_timeout(dc);
+}
+
+static void proxy_refuse(struct ftp_dataconn *dc, const char *why) {
+  char who[64] = "?";
+
+  ftp_addr_to_string(&dc->proxy_peer, who, sizeof(who));
+  log_warn_r(FTP_E_REFUSED, "data connection from balancer %s dropped: %s", who, why);
+  proxy_done(dc);
+  drop_stray(dc);
+}
+
+static void proxy_timeout_cb(uv_timer_t *t) {
+  proxy_refuse(DC_OF(t, timer), "no PROXY protocol header in time");
+}
+
+static void proxy_alloc(struct ftp_chan *ch, size_t suggested, uv_buf_t *buf) {
+  struct ftp_dataconn *dc = ftp_chan_data(ch);
+  void *p;
+  size_t n;
+
+  (void)suggested;
+  ftp_proxy_reader_want(dc->proxy, &p, &n);
+  *buf = uv_buf_init(p, (unsigned)n);
+}
+
+static void proxy_read(struct ftp_chan *ch, ssize_t nread, const uv_buf_t *buf) {
+  struct ftp_dataconn *dc = ftp_chan_data(ch);
+  struct ftp_proxy_hdr h;
+  int r = 0;
+
+  (void)buf;
+  if (nread == 0 || dc->state != DC_LISTENING)
+    return;
+  if (nread < 0 || (r = ftp_proxy_reader_got(dc->proxy, (size_t)nread, &h)) < 0) {
+    proxy_refuse(dc, nread < 0 ? "closed before its PROXY protocol header"
+                               : "malformed PROXY protocol header");
+    return;
+  }
+  if (r == FTP_PROXY_MORE)
+    return;
+  proxy_done(dc);
+  if (h.command == FTP_PROXY_CMD_LOCAL) {
+    drop_stray(dc); /* a health check on a passive port */
+    return;
+  }
+  /* UNKNOWN: the balancer's own address, as the specification says. */
+  accept_client(dc, h.command == FTP_PROXY_CMD_PROXY ? &h.src : &dc->proxy_peer);
+}
+
+/* Only the header's bytes are read: a ClientHello or upload after it stays
+ * in the socket. */
+static int proxy_start(struct ftp_dataconn *dc, const struct sockaddr_storage *peer) {
+  if ((dc->proxy = malloc(sizeof(*dc->proxy))) == NULL)
+    return FTP_E_NOMEM;
+  ftp_proxy_reader_init(dc->proxy);
+  dc->proxy_peer = *peer;
+  uv_timer_start(&dc->timer, proxy_timeout_cb, FTP_PROXY_WAIT_MS, 0);
+  return ftp_chan_read_start(dc->ch, proxy_alloc, proxy_read);
 }
 
 static void connection_cb(uv_stream_t *server, int status) {
   struct ftp_dataconn *dc = DC_OF(server, listener);
+  struct sockaddr_storage peer;
   int r;
 
   if (dc->state != DC_LISTENING)
@@ -395,15 +495,26 @@ static void connection_cb(uv_stream_t *server, int status) {
     fail(dc, status);
     return;
   }
+  if (dc->proxy != NULL) {
+    /* One at a time: libuv holds this one until we accept it. */
+    dc->accept_held = 1;
+    return;
+  }
   if ((r = new_chan(dc)) != 0 || (r = ftp_chan_accept(dc->ch, server)) != 0) {
     close_chan(dc);
     fail(dc, r);
     return;
   }
-  if (drop_stranger(dc))
+  if (ftp_chan_peer(dc->ch, &peer) != 0) {
+    drop_stray(dc);
     return;
-  close_listener(dc);
-  connection_up(dc);
+  }
+  if (dc->opts.server.proxy_header && from_balancer(dc, &peer)) {
+    if ((r = proxy_start(dc, &peer)) != 0)
+      fail(dc, r);
+    return;
+  }
+  accept_client(dc, &peer);
 }
 
 static unsigned random_below(unsigned n) {
@@ -639,6 +750,7 @@ static void maybe_release(struct ftp_dataconn *dc) {
   }
   /* The TLS session is gone with the channel: its probe may let go. */
   ftp_tls_probe_clear(&dc->probe);
+  free(dc->proxy);
   free(dc);
 }
 

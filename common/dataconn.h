@@ -37,6 +37,7 @@
 #include <uv.h>
 
 #include "buf.h"
+#include "cidr.h"
 #include "tls.h"
 
 struct ftp_dataconn;
@@ -51,6 +52,14 @@ struct ftp_dataconn_server_opts {
   int cert_crosscheck;            /* TLSCERTCROSSCHECK */
   int have_ctrl_cert;             /* the control session had a certificate */
   unsigned char ctrl_cert_sha256[32]; /* ... and this was its SHA-256 */
+  /* Listening, behind a balancer: its addresses (PROXYPROTOCOL; the array
+   * must outlive the connection), and whether its connections start with a
+   * PROXY protocol header naming the client (PROXYPROTOCOLDATA): only then
+   * is expect_peer compared with the header's source.  Security: from any
+   * other peer a header is never read. */
+  const struct ftp_cidr *balancers;
+  size_t nbalancers;
+  int proxy_header;
 };
 
 /* What only the FTP client sets (role FTP_DATACONN_CLIENT). */
@@ -70,7 +79,6 @@ struct ftp_dataconn_opts {
    * others (the server's PASSIVEDATACONN NOREDIRECT; the client's active
    * mode always); NULL accepts any peer.  Copied. */
   const struct sockaddr_storage *expect_peer;
-
   /* PROT P */
   int tls;
   struct ftp_tls_ctx *tls_ctx;
@@ -163,6 +171,14 @@ uint64_t ftp_dataconn_bytes(const struct ftp_dataconn *dc);
 /* "TLSv1.3 AES-128-GCM, resumed", "clear", or "TLS not established" (PROT P,
  * but the handshake or its checks failed), for logs. */
 void ftp_dataconn_describe(const struct ftp_dataconn *dc, char *buf, size_t n);
+
+/* Connections a listener dropped: from a peer other than expect_peer, or
+ * from a balancer whose PROXY header was missing or malformed. */
+unsigned ftp_dataconn_strays(const struct ftp_dataconn *dc);
+
+/* The TLS session of a secured connection, NULL in clear or before its
+ * handshake and checks passed. */
+gnutls_session_t ftp_dataconn_session(const struct ftp_dataconn *dc);
 
 /* The peer's address (after the connection exists). */
 int ftp_dataconn_peer(const struct ftp_dataconn *dc, struct sockaddr_storage *ss);

@@ -37,7 +37,8 @@
   X(TLS_CERT_MISMATCH, "client certificate differs from the control one")     \
   X(ABORTED, "transfer aborted")                                              \
   X(ESCAPE, "path leaves the user's root")                                    \
-  X(LOGIN, "login incorrect")
+  X(LOGIN, "login incorrect")                                                 \
+  X(PROXY_HEADER, "missing or malformed PROXY protocol header")
 
 enum ftp_err {
   FTP_E__FIRST = FTP_E__BASE,

@@ -19,13 +19,16 @@
  * stops reading from the socket until the backlog is consumed. */
 #define FTP_CMD_BACKLOG_MAX (64 * 1024)
 
-/* One reply line, and one whole (possibly multi-line) reply as the client
- * parses it.  A STAT listing can be long, a flood cannot be endless. */
-#define FTP_REPLY_LINE_MAX 8192
-#define FTP_REPLY_MAX (1024 * 1024)
-
 /* A path name as given on the wire, and after resolution. */
 #define FTP_PATH_MAX 4096
+
+/* One reply line, and one whole (possibly multi-line) reply as the client
+ * parses it.  A STAT listing can be long, a flood cannot be endless.  The
+ * longest legitimate line is a 257 reply (PWD, MKD): it doubles every '"'
+ * of a path (RFC 959 Appendix II), so a path of FTP_PATH_MAX quotes takes
+ * twice that, plus the text around it. */
+#define FTP_REPLY_LINE_MAX (2 * FTP_PATH_MAX + 1024)
+#define FTP_REPLY_MAX (1024 * 1024)
 
 #define FTP_USER_MAX 256
 #define FTP_PASS_MAX 1024
@@ -153,5 +156,10 @@
  * its TLS session came from (DATATIMEOUT when shorter): a login takes
  * milliseconds, a slow PAM module seconds. */
 #define FTP_TLS_LOGIN_WAIT_MS 30000
+
+/* How long a balancer's connection may take to send its PROXY protocol
+ * header (HAProxy's specification: at least 3 s, to cover a TCP
+ * retransmission; balancers send it at once). */
+#define FTP_PROXY_WAIT_MS 5000
 
 #endif

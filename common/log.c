@@ -48,6 +48,10 @@ static const char *level_name(int level) {
   }
 }
 
+static void vlog(int level, int facility, const char *func, int r,
+                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
 /* facility: 0 for the program's own (daemon), or a syslog facility such as
  * LOG_AUTHPRIV for lines meant for the security log. */
 static void vlog(int level, int facility, const char *func, int r, const char *fmt,

@@ -41,6 +41,13 @@ struct ftp_verdict ftp_policy_command(const struct ftp_conf *c,
     return refuse(FTP_R_POLICY_DENIED,
                   "Security environment must be established first (use AUTH TLS)");
   }
+  /* Security: ... nor after CCC: REIN would otherwise let a new USER and
+   * PASS cross the cleared connection.  AUTH cannot be repeated (RFC 4217
+   * section 6), so the client must reconnect to log in again. */
+  if (c->secure_ftp == FTP_SECURE_FTP_REQUIRED && !st->tls_ctrl &&
+      (cls == FTP_CLASS_USER || cls == FTP_CLASS_LOGIN))
+    return refuse(FTP_R_NOT_LOGGED_IN,
+                  "Login refused on a cleared control connection (CCC): reconnect and use AUTH TLS");
   if ((cls == FTP_CLASS_SESSION || cls == FTP_CLASS_DATA) && !st->logged_in)
     return refuse(FTP_R_NOT_LOGGED_IN, "Please login with USER and PASS");
   if (cls == FTP_CLASS_DATA && !level_allowed(c, st->prot_private))

@@ -45,7 +45,8 @@ enum ftp_cmd_class {
 
 /*
  * ftp_policy_command: may a command of this class run now?
- *   SECURE_FTP REQUIRED before AUTH: USER 530, other non-ANYTIME 534.
+ *   SECURE_FTP REQUIRED before AUTH: USER 530, other non-ANYTIME 534;
+ *   after CCC: USER, PASS and ACCT 530 (a login never crosses in clear).
  *   Not logged in: SESSION and DATA 530.
  *   DATA at a protection level SECURE_DATACONN refuses: 521 (RFC 4217
  *   section 9), answered before any 150 so nothing is sent in clear.

@@ -1,6 +1,7 @@
 /*
  * reply.c: formatting replies (server) and parsing them incrementally
- * (client), per RFC 959 section 4.2.  No I/O happens here.
+ * (client), per RFC 959 section 4.2, and reading the directory name of a 257
+ * reply (RFC 959 Appendix II).  No I/O happens here.
  */
 #include "reply.h"
 
@@ -347,4 +348,57 @@ int ftp_reply_parse(struct ftp_reply_parser *p, const void *data, size_t len,
     return r;
   }
   return FTP_REPLY_NEED_MORE;
+}
+
+/* ---- the 257 reply ---- */
+
+/*
+ * The length of the name that starts at text[start] (just after the opening
+ * quote), with doubled quotes counted once, and in *end where its closing
+ * quote is.  RETURNS: the length, or -1 when the name is not closed on its
+ * line or holds a NUL.
+ */
+static long quoted_length(const char *text, size_t len, size_t start, size_t *end) {
+  size_t i = start;
+  long n = 0;
+
+  while (i < len) {
+    char ch = text[i];
+    if (ch == '\0' || ch == '\r' || ch == '\n')
+      return -1;
+    if (ch == '"') {
+      if (i + 1 >= len || text[i + 1] != '"') {
+        *end = i;
+        return n;
+      }
+      i++; /* "" is one quote */
+    }
+    n++;
+    i++;
+  }
+  return -1;
+}
+
+int ftp_reply_parse_path(const char *text, size_t len, struct ftp_buf *out) {
+  const char *quote = text != NULL ? memchr(text, '"', len) : NULL;
+  unsigned char *dst;
+  size_t start, end = 0, i, o = 0;
+  long n;
+  int r;
+
+  if (quote == NULL)
+    return FTP_E_BAD_REPLY;
+  start = (size_t)(quote - text) + 1;
+  if ((n = quoted_length(text, len, start, &end)) <= 0)
+    return FTP_E_BAD_REPLY;
+  /* The first pass checked the whole name: append it in one piece. */
+  if ((r = ftp_buf_reserve(out, (size_t)n, &dst)) != 0)
+    return r;
+  for (i = start; i < end; i++, o++) {
+    dst[o] = (unsigned char)text[i];
+    if (text[i] == '"')
+      i++;
+  }
+  ftp_buf_commit(out, o);
+  return 0;
 }

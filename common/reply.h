@@ -135,4 +135,17 @@ void ftp_reply_parser_free(struct ftp_reply_parser *p);
 int ftp_reply_parse(struct ftp_reply_parser *p, const void *data, size_t len,
                     size_t *consumed, struct ftp_reply *out);
 
+/*
+ * ftp_reply_parse_path: the directory name in the text of a 257 reply to
+ * PWD or MKD (RFC 959 Appendix II: 257<SP>"<directory-name>"<SP><commentary>).
+ * The name starts after the first '"' of text and ends at the next '"' that
+ * is not doubled; inside it, a doubled quote ("") stands for one quote.  The
+ * name is appended to out, without the quotes, or nothing is.  Whether the
+ * reply's code is 257 is the caller's business.
+ * RETURNS: 0; FTP_E_BAD_REPLY when text has no quote, the name is empty, is
+ * not closed before the end of its line (a name holds no CR or LF) or holds
+ * a NUL; FTP_E_TOOBIG or FTP_E_NOMEM from out.
+ */
+int ftp_reply_parse_path(const char *text, size_t len, struct ftp_buf *out);
+
 #endif

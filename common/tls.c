@@ -240,7 +240,11 @@ int ftp_tls_client_session(struct ftp_tls_ctx *ctx, const char *host,
   }
   if ((r = common_setup(s, ctx)) != 0)
     goto fail;
-  if ((g = gnutls_alpn_set_protocols(s, &alpn_ftp, 1, 0)) < 0)
+  /* Security: ALPACA.  MANDATORY makes GnuTLS refuse a server that selects
+   * a protocol we did not offer (no_application_protocol); without it,
+   * GnuTLS ignores such a selection, and the handshake succeeds.  A server
+   * that selects nothing (most FTP servers) is unaffected. */
+  if ((g = gnutls_alpn_set_protocols(s, &alpn_ftp, 1, GNUTLS_ALPN_MANDATORY)) < 0)
     goto gfail;
   /* RFC 6066 section 3: SNI carries DNS names only, never an address. */
   if (host != NULL && !is_ip_literal(host) &&

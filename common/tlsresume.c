@@ -66,6 +66,21 @@ void ftp_tls_issuer_free(struct ftp_tls_issuer *iss) {
   free(iss);
 }
 
+int ftp_tls_issuer_set_key(struct ftp_tls_issuer *iss, const unsigned char *key,
+                           size_t len) {
+  unsigned char *copy;
+
+  if (len != iss->ticket_key.size)
+    return FTP_E_BAD_ARG;
+  if ((copy = gnutls_malloc(len)) == NULL)
+    return FTP_E_NOMEM;
+  memcpy(copy, key, len);
+  gnutls_memset(iss->ticket_key.data, 0, iss->ticket_key.size);
+  gnutls_free(iss->ticket_key.data);
+  iss->ticket_key.data = copy;
+  return 0;
+}
+
 const struct ftp_tlsbind *ftp_tls_issuer_record(const struct ftp_tls_issuer *iss) {
   return iss->record;
 }

@@ -48,6 +48,15 @@ struct ftp_tls_probe;
 int ftp_tls_issuer_new(struct ftp_tls_issuer **out);
 void ftp_tls_issuer_free(struct ftp_tls_issuer *iss);
 
+/*
+ * ftp_tls_issuer_set_key: use key (len bytes, a GnuTLS master key of 64:
+ * TLSTICKETKEY, shared by several instances) instead of the issuer's own
+ * fresh one, before any session is made.  The previous key is wiped.
+ * RETURNS: 0, FTP_E_BAD_ARG for another length, FTP_E_NOMEM.
+ */
+int ftp_tls_issuer_set_key(struct ftp_tls_issuer *iss, const unsigned char *key,
+                           size_t len);
+
 /* The issuer's record, for tests and metrics. */
 const struct ftp_tlsbind *ftp_tls_issuer_record(const struct ftp_tls_issuer *iss);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -129,6 +130,68 @@ static int load_users(struct ftpd_config *cfg) {
   return r == 0 ? 0 : FTP_E_CONF;
 }
 
+/* "file:line: KEYWORD: " for a run-time check of a statement. */
+static void stmt_error(const struct ftp_conf *c, const char *kw, const char *msg,
+                       const char *arg) {
+  log_err("%s:%u: %s: %s: %s", c->member != NULL ? c->member : "(defaults)",
+          ftp_conf_line(c, kw), kw, arg, msg);
+}
+
+/* System accounts: what the statements name must be there. */
+static int check_system_accounts(const struct ftp_conf *c) {
+  char path[FTP_PATH_MAX];
+  struct stat st;
+
+  if (c->pamroot != NULL && (stat(c->pamroot, &st) != 0 || !S_ISDIR(st.st_mode))) {
+    stmt_error(c, "PAMROOT", "not a directory", c->pamroot);
+    return FTP_E_CONF;
+  }
+  /* The default /etc/ftpusers may be absent (it denies no one then); a
+   * file the member names must exist: a typo must not deny no one. */
+  if (ftp_conf_line(c, "FTPUSERS") != 0 && stat(c->ftpusers, &st) != 0) {
+    stmt_error(c, "FTPUSERS", strerror(errno), c->ftpusers);
+    return FTP_E_CONF;
+  }
+  if (c->pamservice == NULL)
+    return 0;
+  snprintf(path, sizeof(path), "/etc/pam.d/%s", c->pamservice);
+  if (stat(path, &st) != 0) {
+    snprintf(path, sizeof(path), "/usr/lib/pam.d/%s", c->pamservice);
+    if (stat(path, &st) != 0)
+      log_warn("%s:%u: PAMSERVICE: %s: no /etc/pam.d/%s: PAM will use the service "
+               "\"other\" (on Debian: deny every login)",
+               c->member != NULL ? c->member : "(defaults)",
+               ftp_conf_line(c, "PAMSERVICE"), c->pamservice, c->pamservice);
+  }
+  return 0;
+}
+
+static int load_bans(struct ftpd_config *cfg) {
+  const struct ftp_conf *c = &cfg->conf;
+  int r = ftpd_ban_policy_init(&cfg->ban, c->banfailures, c->banwindow, c->bantime,
+                               c->banexempt.v, c->banexempt.n);
+
+  /* conf checked every value, so only memory can fail here. */
+  return r == 0 ? 0 : r == FTP_E_NOMEM ? r : FTP_E_CONF;
+}
+
+/* PROXYPROTOCOL's networks, checked by the member parser already. */
+static int load_balancers(struct ftpd_config *cfg) {
+  const struct ftp_conf_list *l = &cfg->conf.proxyprotocol;
+  size_t i;
+
+  for (i = 0; i < l->n && i < FTP_CONF_LIST_MAX; i++)
+    if (ftp_cidr_parse(l->v[i], strlen(l->v[i]), &cfg->balancers[i]) != 0)
+      return FTP_E_CONF;
+  cfg->nbalancers = i;
+  return 0;
+}
+
+int ftpd_config_is_balancer(const struct ftpd_config *cfg,
+                            const struct sockaddr_storage *addr) {
+  return ftp_cidr_match_any(cfg->balancers, cfg->nbalancers, addr);
+}
+
 int ftpd_config_load(const char *path, unsigned port_override,
                      struct ftpd_config **out) {
   struct ftpd_config *cfg;
@@ -151,7 +214,9 @@ int ftpd_config_load(const char *path, unsigned port_override,
   }
   if (port_override != 0)
     cfg->conf.port = port_override;
-  if ((r = load_tls(cfg)) != 0 || (r = load_users(cfg)) != 0 ||
+  if ((r = load_balancers(cfg)) != 0 || (r = load_tls(cfg)) != 0 ||
+      (r = load_users(cfg)) != 0 || (r = load_bans(cfg)) != 0 ||
+      (r = check_system_accounts(&cfg->conf)) != 0 ||
       (r = load_message(&cfg->conf, "BANNER", cfg->conf.banner, &cfg->banner)) != 0 ||
       (r = load_message(&cfg->conf, "LOGINMSG", cfg->conf.loginmsg, &cfg->loginmsg)) != 0)
     goto fail;
@@ -169,11 +234,18 @@ void ftpd_config_check_rereadable(const struct ftpd_config *cfg) {
                         c->loginmsg};
   size_t i;
 
+  /* AT_EACCESS: with the filesystem ids SIGHUP will read with (RUNAS's,
+   * also when ftpd keeps uid 0 to act as each user). */
   for (i = 0; i < sizeof(what) / sizeof(what[0]); i++)
-    if (path[i] != NULL && access(path[i], R_OK) != 0 && errno != ENOENT)
+    if (path[i] != NULL && faccessat(AT_FDCWD, path[i], R_OK, AT_EACCESS) != 0 &&
+        errno != ENOENT)
       log_warn("%s %s: not readable by the account ftpd runs as (%s): "
                "SIGHUP will not be able to reload it", what[i], path[i],
                strerror(errno));
+}
+
+int ftpd_config_per_user(const struct ftpd_config *cfg) {
+  return cfg->conf.pamservice != NULL || ftp_users_have_ids(cfg->users);
 }
 
 struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg) {
@@ -186,6 +258,7 @@ void ftpd_config_unref(struct ftpd_config *cfg) {
     return;
   ftp_tls_ctx_unref(cfg->tls);
   ftp_users_unref(cfg->users);
+  ftpd_ban_policy_free(&cfg->ban);
   ftp_conf_free(&cfg->conf);
   free(cfg->banner);
   free(cfg->loginmsg);

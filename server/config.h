@@ -10,7 +10,12 @@
 #ifndef FTPD_CONFIG_H
 #define FTPD_CONFIG_H
 
+#include <sys/socket.h>
+
+#include "ban.h"
+#include "cidr.h"
 #include "conf.h"
+#include "ftp_limits.h"
 #include "tls.h"
 #include "users.h"
 
@@ -22,11 +27,18 @@ struct ftpd_config {
   char *banner;               /* text of BANNER, "" when none */
   char *loginmsg;             /* text of LOGINMSG, "" when none */
   char *member;               /* the member's path, NULL when on defaults */
+  struct ftpd_ban_policy ban; /* BANFAILURES, BANWINDOW, BANTIME, BANEXEMPT */
+  /* PROXYPROTOCOL: the balancers whose connections start with a header. */
+  struct ftp_cidr balancers[FTP_CONF_LIST_MAX];
+  size_t nbalancers;
 };
 
 /*
  * ftpd_config_load: build a config from the member at path (NULL: defaults).
- * Every problem is reported on stderr / the log as "file:line: ..." lines.
+ * Every problem is reported on stderr / the log as "file:line: ..." lines:
+ * also a FTPUSERS file coded but missing, and a PAMROOT that is no
+ * directory; a PAMSERVICE without a service file is a warning (Linux-PAM
+ * then uses the service "other").
  * port_override: -p PORT (0: none).
  * RETURNS: 0 with *out (one reference), FTP_E_CONF for a bad member or a
  * file it names that cannot be used, FTP_E_NOMEM.
@@ -41,6 +53,21 @@ int ftpd_config_load(const char *path, unsigned port_override,
  * them as that account, and would keep the old configuration.
  */
 void ftpd_config_check_rereadable(const struct ftpd_config *cfg);
+
+/*
+ * ftpd_config_per_user: 1 when cfg has ftpd act as each user (PAMSERVICE,
+ * or a USERFILE user with user= or uid=: creds.h), which it can only do
+ * when it did not switch to RUNAS for good at start-up.
+ */
+int ftpd_config_per_user(const struct ftpd_config *cfg);
+
+/*
+ * ftpd_config_is_balancer: addr is one of PROXYPROTOCOL's balancers, whose
+ * connections must start with a PROXY protocol header.  Security: from any
+ * other address a header is never accepted.  RETURNS: 1 or 0.
+ */
+int ftpd_config_is_balancer(const struct ftpd_config *cfg,
+                            const struct sockaddr_storage *addr);
 
 struct ftpd_config *ftpd_config_ref(struct ftpd_config *cfg);
 void ftpd_config_unref(struct ftpd_config *cfg); /* accepts NULL */

@@ -56,10 +56,12 @@
  *   UV_EAGAIN        the tree kept changing under the resolution (451).
  * Nothing here logs: callers do, with the error's name.
  *
- * Permissions: the kernel checks access with the daemon's credentials.  When
- * ftpd runs as root, the confinement above is the only barrier between a
- * session and the rest of the system, which is why every path, without
- * exception, goes through it.
+ * Permissions: the kernel checks access with the credentials of the thread
+ * that calls: the session's user's, when the job carries an identity
+ * (creds.h: a system account, a USERFILE user with user= or uid=), else
+ * the daemon's (RUNAS).  When ftpd runs as root, the confinement above is
+ * the only barrier between a session and the rest of the system, which is
+ * why every path, without exception, goes through it.
  */
 #ifndef FTP_FS_H
 #define FTP_FS_H

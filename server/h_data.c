@@ -58,7 +58,7 @@ void handle_pasv(struct ftpd_session *s, const char *arg) {
     return;
   }
   /* RFC 2428 section 1: PASV can only carry an IPv4 address. */
-  if (s->local.ss_family != AF_INET) {
+  if (s->front.ss_family != AF_INET) {
     ftpd_reply(s, FTP_R_EXT_UNSUPPORTED, "No IPv4 address available for PASV. Use EPSV.");
     return;
   }
@@ -66,7 +66,10 @@ void handle_pasv(struct ftpd_session *s, const char *arg) {
     ftpd_reply(s, FTP_R_CANT_OPEN_DATA, "Can't open passive connection.");
     return;
   }
-  adv = s->local;
+  /* The address the client connected to: behind a balancer, its front
+   * (the PROXY header's destination), where the passive ranges are routed;
+   * PASSIVEADDRESS overrides it (an instance's own address, NAT). */
+  adv = s->front;
   if (s->conf->passiveaddress != NULL)
     ftp_addr_from_string(s->conf->passiveaddress, 0, &adv);
   ftp_addr_set_port(&adv, port);
@@ -78,7 +81,7 @@ void handle_pasv(struct ftpd_session *s, const char *arg) {
 }
 
 static const char *family_list(const struct ftpd_session *s) {
-  return s->local.ss_family == AF_INET6 ? "(2)" : "(1)";
+  return s->front.ss_family == AF_INET6 ? "(2)" : "(1)";
 }
 
 /* A bad EPSV/EPRT argument: RFC 2428 names the families we take. */
@@ -110,7 +113,7 @@ void handle_epsv(struct ftpd_session *s, const char *arg) {
     ftpd_reply(s, FTP_R_OK, "EPSV ALL ok.");
     return;
   }
-  if (fam != FTP_ADDR_EPSV_ANY && fam != s->local.ss_family) {
+  if (fam != FTP_ADDR_EPSV_ANY && fam != s->front.ss_family) {
     reply_addr_error(s, FTP_E_AF_UNSUPPORTED);
     return;
   }

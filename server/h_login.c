@@ -3,7 +3,10 @@
  *
  * Security: replies never say whether a user exists; a password is checked
  * (or a dummy hash computed) on the thread pool either way, and each failure
- * costs a delay; all login state is reset on every USER.
+ * costs a delay counted from PASS, which also hides a PAM check that stops
+ * early for an unknown account; all login state is reset on every USER.
+ * A name the USERFILE does not know goes to PAM when PAMSERVICE is coded
+ * (login_sys.h); the identity a login yields (creds.h) is the session's.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include "cmdtab.h"
 #include "err.h"
 #include "log.h"
+#include "login_sys.h"
 #include "replycodes.h"
 #include "seclog.h"
 #include "server.h"
@@ -29,13 +33,15 @@ static void reset_login(struct ftpd_session *s) {
   s->anonymous = 0;
   s->cert_login = 0;
   s->uent = NULL;
+  s->system_user = 0;
   ftpd_session_tls_principal(s);
 }
 
 static enum ftpd_sec_method login_method(const struct ftpd_session *s) {
   return s->anonymous ? FTPD_SEC_M_ANONYMOUS
          : s->cert_login ? FTPD_SEC_M_CERTIFICATE
-                         : FTPD_SEC_M_PASSWORD;
+         : s->system_user ? FTPD_SEC_M_PAM
+                          : FTPD_SEC_M_PASSWORD;
 }
 
 static void logged_in(struct ftpd_session *s, struct ftp_fs *fs, int code) {
@@ -67,13 +73,24 @@ struct login_job {
   int cert_login;                  /* the certificate logged in: no password */
   const struct ftp_users *users;
   const struct ftp_user *uent;     /* NULL: unknown user (a dummy hash) */
-  char account[FTP_USER_MAX + 1];  /* anonymous: the system account */
+  char account[FTP_USER_MAX + 1];  /* anonymous: the system account it
+                                    * maps to; PAM: the account PAM logged
+                                    * in */
   unsigned umask;
   int readonly;
   char password[FTP_PASS_MAX + 1]; /* wiped as soon as it is checked */
   char home[FTP_PATH_MAX];         /* the root: found, or that failed */
   struct ftp_fs fs;                /* the user's filesystem, opened */
   int fs_open;
+  /* System identities (login_sys.h): a system account through PAM, or a
+   * USERFILE user's user= or uid=,gid=. */
+  int system;                      /* PAMSERVICE: the session's user */
+  const struct ftp_conf *conf;     /* the session's, immutable */
+  char user[FTP_USER_MAX + 1];
+  char rhost[64];
+  struct ftpd_creds *creds;        /* the identity, NULL: RUNAS */
+  struct ftpd_pam *pam;            /* PAM: the open transaction */
+  char why[256];                   /* a refusal's reason, for the log */
 };
 
 static struct login_job *login_job(struct ftpd_job *job) {
@@ -87,6 +104,10 @@ static void login_release(struct ftpd_job *job) {
   if (l->fs_open)
     ftp_fs_close(&l->fs);
   explicit_bzero(l->password, sizeof(l->password));
+  ftpd_creds_unref(l->creds);
+  /* The session closed while PAM logged it in: PAM's session ends too. */
+  if (l->pam != NULL)
+    ftpd_session_pam_end(job->s, l->pam, NULL);
 }
 
 /* The anonymous account's home: the system account's, as vsftpd's ftp
@@ -112,12 +133,52 @@ static unsigned user_umask(const struct ftpd_session *s) {
   return s->conf->umask;
 }
 
+/* A USERFILE user's identity, if it has one (user=, uid=,gid=). */
+static int userfile_identity(struct login_job *l) {
+  const struct ftp_user *u = l->uent;
+
+  if (u->sysuser != NULL)
+    return ftpd_sys_identity(l->conf->ftpusers, u->sysuser, &l->creds, l->why,
+                             sizeof(l->why));
+  if (u->uid != -1)
+    return ftpd_creds_new((uid_t)u->uid, (gid_t)u->gid, NULL, 0, &l->creds);
+  return 0;
+}
+
+/* A system account (login_sys.h): in a serial job. */
+static int system_login(struct login_job *l) {
+  struct ftpd_sys_login sl = {.service = l->conf->pamservice,
+                              .ftpusers = l->conf->ftpusers,
+                              .root = l->conf->pamroot,
+                              .user = l->user,
+                              .password = l->password,
+                              .rhost = l->rhost,
+                              .umask = l->umask};
+  int r = ftpd_sys_login_pam(&sl);
+
+  snprintf(l->why, sizeof(l->why), "%s", sl.why);
+  if (r != 0)
+    return r;
+  l->pam = sl.pam;
+  l->creds = sl.creds;
+  l->fs = sl.fs;
+  l->fs_open = 1;
+  snprintf(l->account, sizeof(l->account), "%s", sl.account);
+  snprintf(l->home, sizeof(l->home), "%s", sl.home);
+  return 0;
+}
+
 /* Thread pool: check the password (or not, for anonymous and certificate
- * logins) and open the user's root. */
+ * logins) and open the user's root, as the user. */
 static void login_work(struct ftpd_job *job) {
   struct login_job *l = login_job(job);
   int r = 0;
 
+  if (l->system) {
+    job->result = system_login(l);
+    explicit_bzero(l->password, sizeof(l->password));
+    return;
+  }
   if (l->anonymous)
     r = anonymous_home(l);
   else if (!l->cert_login)
@@ -127,33 +188,52 @@ static void login_work(struct ftpd_job *job) {
     job->result = FTP_E_LOGIN;
     return;
   }
-  if (!l->anonymous)
+  if (!l->anonymous) {
     snprintf(l->home, sizeof(l->home), "%s", l->uent->home);
-  job->result = ftp_fs_init(&l->fs, l->home, l->umask, l->readonly);
+    if ((job->result = userfile_identity(l)) != 0)
+      return;
+  }
+  job->result = ftpd_sys_open_root(l->creds, l->home, l->umask, l->readonly, &l->fs);
   l->fs_open = job->result == 0;
+}
+
+/* The login failed: the log says why, the client only "530". */
+static void login_refused(struct ftpd_session *s, struct login_job *l, int r) {
+  if (r == FTP_E_LOGIN) {
+    slog_info(s, "login failed%s%s", l->why[0] ? ": " : "", l->why);
+    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
+                "wrong password or unknown user");
+  } else if (r == FTP_E_REFUSED) {
+    slog_info(s, "login refused: %s", l->why);
+    ftpd_seclog(s, FTPD_SEC_LOGIN_REFUSED, login_method(s), NULL, l->why);
+  } else {
+    log_err("[#%lu] login of %s: %s: %s", s->id, s->user,
+            l->why[0] ? l->why : l->home, ftp_strerror(r));
+    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
+                l->why[0] ? l->why : "home directory cannot be used");
+  }
+  ftpd_login_failed(s);
 }
 
 static void login_after(struct ftpd_job *job) {
   struct ftpd_session *s = job->s;
   struct login_job *l = login_job(job);
 
-  if (job->result == FTP_E_LOGIN) {
-    slog_info(s, "login failed");
-    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
-                "wrong password or unknown user");
-    ftpd_login_failed(s);
-    return;
-  }
   if (job->result != 0) {
-    log_err("[#%lu] home directory %s of %s: %s", s->id, l->home, s->user,
-            ftp_strerror(job->result));
-    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
-                "home directory cannot be used");
-    ftpd_login_failed(s);
+    login_refused(s, l, job->result);
     return;
   }
-  /* The filesystem becomes the session's. */
+  /* The filesystem, the identity and PAM's session become the
+   * session's. */
   l->fs_open = 0;
+  s->creds = l->creds;
+  l->creds = NULL;
+  s->pam = l->pam;
+  l->pam = NULL;
+  if (l->system && strcmp(l->account, s->user) != 0) {
+    slog_info(s, "PAM logged %s in as the account %s", s->user, l->account);
+    snprintf(s->user, sizeof(s->user), "%s", l->account);
+  }
   logged_in(s, &l->fs, l->code);
   ftpd_command_done(s);
 }
@@ -178,7 +258,16 @@ static void start_login(struct ftpd_session *s, const char *password, int code) 
   l->umask = user_umask(s);
   l->readonly = s->anonymous || (s->uent != NULL && s->uent->readonly);
   snprintf(l->password, sizeof(l->password), "%s", password);
-  ftpd_job_start(job, login_work, login_after);
+  l->conf = s->conf;
+  l->system = s->system_user;
+  snprintf(l->user, sizeof(l->user), "%s", s->user);
+  snprintf(l->rhost, sizeof(l->rhost), "%s", s->peer_str);
+  s->pass_ms = ftpd_now_ms(s);
+  /* PAM is not thread-safe (pam.h): one PAM login at a time. */
+  if (l->system)
+    ftpd_job_start_serial(job, login_work, login_after);
+  else
+    ftpd_job_start(job, login_work, login_after);
 }
 
 void handle_user(struct ftpd_session *s, const char *arg) {
@@ -198,6 +287,9 @@ void handle_user(struct ftpd_session *s, const char *arg) {
   s->anonymous = s->conf->anonymous && is_anonymous_name(arg);
   if (!s->anonymous && s->cfg->users != NULL)
     s->uent = ftp_users_find(s->cfg->users, arg);
+  /* A name the USERFILE does not know is PAM's, when PAMSERVICE is
+   * coded: the machine's own accounts. */
+  s->system_user = !s->anonymous && s->uent == NULL && s->conf->pamservice != NULL;
   if (s->have_cert && s->cert_trusted && s->uent != NULL)
     maps = ftp_user_check_cert(s->uent, s->cert_sha256, s->cert_dn) == 0;
   /* SECURE_LOGIN REQUIRED / VERIFY_USER: decided here, at USER, so that a
@@ -234,7 +326,8 @@ void handle_pass(struct ftpd_session *s, const char *arg) {
     return;
   }
   if (strlen(arg) > FTP_PASS_MAX) {
-    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, FTPD_SEC_M_PASSWORD, NULL, "password too long");
+    s->pass_ms = ftpd_now_ms(s);
+    ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL, "password too long");
     ftpd_login_failed(s);
     return;
   }
@@ -246,7 +339,19 @@ void handle_acct(struct ftpd_session *s, const char *arg) {
   ftpd_reply(s, FTP_R_SUPERFLUOUS, "ACCT not needed.");
 }
 
+static void rein_reply(struct ftpd_session *s) {
+  ftpd_reply(s, FTP_R_READY, "Service ready for new user.");
+}
+
+/* After PAM's session of the user has ended. */
+static void rein_pam_ended(struct ftpd_job *job) {
+  rein_reply(job->s);
+  ftpd_command_done(job->s);
+}
+
 void handle_rein(struct ftpd_session *s, const char *arg) {
+  struct ftpd_pam *pam = s->pam;
+
   (void)arg;
   /* RFC 959: flush the user and the transfer parameters, keep the
    * connection.  TLS on the control connection stays (it cannot be
@@ -261,12 +366,19 @@ void handle_rein(struct ftpd_session *s, const char *arg) {
   if (s->login == LOGIN_DONE)
     slog_info(s, "logged out (REIN)");
   reset_login(s);
+  ftpd_creds_unref(s->creds);
+  s->creds = NULL;
+  s->pam = NULL;
   s->pol.logged_in = 0;
   s->pol.prot_private = s->implicit;
   s->type_ascii = 1;
   s->rest = 0;
   s->idle_secs = s->conf->inactive;
-  ftpd_reply(s, FTP_R_READY, "Service ready for new user.");
+  /* A system account's PAM session ends before the reply. */
+  if (pam != NULL)
+    ftpd_session_pam_end(s, pam, rein_pam_ended);
+  else
+    rein_reply(s);
 }
 
 void handle_quit(struct ftpd_session *s, const char *arg) {

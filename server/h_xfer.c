@@ -24,6 +24,7 @@
 #include "err.h"
 #include "listfmt.h"
 #include "log.h"
+#include "metrics.h"
 #include "replycodes.h"
 #include "seclog.h"
 #include "server.h"
@@ -199,6 +200,22 @@ static void reply_failure(struct ftpd_session *s, const struct ftpd_xfer *x, int
     ftpd_reply(s, code, "%s: %s", x->vpath, text);
 }
 
+/* The metrics of a transfer that ends with status after bytes. */
+static void count_transfer(const struct ftpd_xfer *x, int status, uint64_t bytes) {
+  int base = is_upload(x->kind)    ? FTPD_M_UPLOAD_OK
+             : is_listing(x->kind) ? FTPD_M_LISTING_OK
+                                   : FTPD_M_DOWNLOAD_OK;
+
+  /* The rows of one direction are ok, failed, aborted (metrics.h). */
+  ftpd_metrics_count(base + (status == 0 ? 0 : status == FTP_E_ABORTED ? 2 : 1));
+  ftpd_metrics_add(is_upload(x->kind) ? FTPD_M_RECEIVED_BYTES : FTPD_M_SENT_BYTES, bytes);
+  if (!x->ready && status != 0 && status != FTP_E_ABORTED) {
+    ftpd_metrics_data_refusal(status);
+    if (status == FTP_E_TLS)
+      ftpd_metrics_count(FTPD_M_TLS_DATA_FAILED);
+  }
+}
+
 /* The transfer ends: one reply, the logs, the data connection goes. */
 static void xfer_end(struct ftpd_session *s, int status) {
   struct ftpd_xfer *x = s->xfer;
@@ -232,6 +249,7 @@ static void xfer_end(struct ftpd_session *s, int status) {
             x->vpath, bytes, (double)(ftpd_now_ms(s) - x->start_ms) / 1000.0, desc,
             status == 0 ? "complete" : ftp_strerror(status));
   xferlog(s, x, bytes, status == 0);
+  count_transfer(x, status, bytes);
   s->xfer = NULL;
   xfer_free(s, x);
   ftpd_data_reset(s);
@@ -268,6 +286,9 @@ static void xfer_ready(struct ftp_dataconn *dc, int status) {
     return;
   }
   x->ready = 1;
+  if (ftp_dataconn_session(dc) != NULL)
+    ftpd_metrics_count(ftp_tls_is_resumed(ftp_dataconn_session(dc)) ? FTPD_M_TLS_DATA_RESUMED
+                                                                    : FTPD_M_TLS_DATA_FULL);
   switch (x->kind) {
   case XFER_RETR:
     r = ftp_dataconn_send_file(dc, x->fd, x->offset, x->ascii, xfer_done);

@@ -27,7 +27,7 @@ SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 SUBST_ETC = sed -e 's|/etc/ftp|$(SYSCONFDIR)/ftp|g'
 
 UNITS := ftpd.service ftpd.socket ftpd-implicit.socket
-SAMPLES := $(wildcard ftpdata/*.data)
+SAMPLES := $(wildcard ftpdata/*.data) ftpdata/haproxy.cfg
 MAN1 := client/ftp.1 server/ftpcert/ftpcert.1
 MAN5 := ftpdata/ftp.data.5
 MAN8 := server/ftpd.8

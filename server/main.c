@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "config.h"
+#include "creds.h"
 #include "err.h"
 #include "fs.h"
 #include "ftp_paths.h"
@@ -60,6 +61,29 @@ static int check_config(const char *member) {
   ftp_buf_free(&out);
   ftp_conf_free(&c);
   return r == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* The identity ftpd serves as: RUNAS for good, or, when the member has
+ * it act as each user, uid 0 with only what that needs (creds.h). */
+static int become_server(struct ftpd_server *srv) {
+  struct ftpd_creds *runas = NULL;
+  int r;
+
+  if (!ftpd_config_per_user(srv->cfg))
+    return ftpd_drop_privileges(srv->cfg->conf.runas);
+  if ((r = ftpd_creds_of_account(srv->cfg->conf.runas, &runas, NULL, 0)) != 0) {
+    log_err("RUNAS %s: %s", srv->cfg->conf.runas,
+            r == UV_ENOENT ? "no such account" : ftp_strerror(r));
+    return r;
+  }
+  if (runas->uid == 0) {
+    log_err("RUNAS %s: refusing to serve as root", srv->cfg->conf.runas);
+    r = UV_EPERM;
+  } else if ((r = ftpd_creds_process_setup(runas->uid, runas->gid)) == 0) {
+    srv->per_user = 1;
+  }
+  ftpd_creds_unref(runas);
+  return r;
 }
 
 int main(int argc, char **argv) {
@@ -148,15 +172,17 @@ int main(int argc, char **argv) {
   loop = uv_default_loop();
   r = ftpd_server_init(&srv, loop, cfg, member_path, port);
   ftpd_config_unref(cfg);
-  if (r != 0) {
-    log_err("TLS session tickets: %s", ftp_strerror(r));
+  if (r == FTP_E_TLS || r == FTP_E_NOMEM) {
+    log_err("server set-up: %s", ftp_strerror(r));
     return EXIT_RUNTIME;
   }
+  if (r != 0)
+    return EXIT_CONFIG; /* TLSTICKETKEY, logged with its member line */
   if (ftpd_server_listen(&srv, fds, nfds) != 0 || ftpd_server_open_xferlog(&srv) != 0)
     return EXIT_RUNTIME;
   if (detach && ftpd_detach(loop, srv.cfg->conf.pidfile) != 0)
     return EXIT_RUNTIME;
-  if (ftpd_drop_privileges(srv.cfg->conf.runas) != 0)
+  if (become_server(&srv) != 0)
     return EXIT_RUNTIME;
   ftpd_config_check_rereadable(srv.cfg);
   log_info("ftpd started%s", member_path != NULL ? "" : " on defaults (no member found)");

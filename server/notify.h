@@ -13,7 +13,9 @@
  *                                are dropped (systemctl start returns then)
  *   RELOADING=1 + MONOTONIC_USEC when SIGHUP starts a reload
  *   READY=1                      when that reload is over (applied or not)
- *   STOPPING=1                   when SIGTERM starts the graceful stop
+ *   STOPPING=1                   when SIGTERM starts the graceful stop,
+ *                                or SIGUSR2 the drain (and again when a
+ *                                SIGTERM follows a drain)
  *   STATUS=...                   with each, one human-readable line that
  *                                `systemctl status` shows
  */

@@ -3,6 +3,8 @@
  */
 #include "seclog.h"
 
+#include "metrics.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@ static const char *const event_names[] = {
     [FTPD_SEC_TLS_FAILED] = "tls-failed",
     [FTPD_SEC_POLICY_REFUSED] = "policy-refused",
     [FTPD_SEC_CONNECTION_REFUSED] = "connection-refused",
+    [FTPD_SEC_BANNED] = "banned",
 };
 
 static const char *const method_names[] = {
@@ -25,6 +28,7 @@ static const char *const method_names[] = {
     [FTPD_SEC_M_PASSWORD] = "password",
     [FTPD_SEC_M_CERTIFICATE] = "certificate",
     [FTPD_SEC_M_ANONYMOUS] = "anonymous",
+    [FTPD_SEC_M_PAM] = "pam",
 };
 
 /* Appends to out[*len..n-1], always NUL-terminated; stops quietly at n. */
@@ -106,6 +110,7 @@ void ftpd_seclog(const struct ftpd_session *s, enum ftpd_sec_event ev,
   struct ftpd_sec_line l = {ev, s->id, s->peer_str, s->user, method, command, reason};
 
   ftpd_seclog_write(&l);
+  ftpd_metrics_login(ev, method);
 }
 
 int ftpd_seclog_is_security_reply(int code) {

@@ -14,7 +14,7 @@
  *
  *   user="NAME"       the name the client gave (USER)
  *   method=METHOD     how a login was (to be) authenticated: password,
- *                     certificate, anonymous (later: pam)
+ *                     certificate, anonymous, pam (a system account)
  *   command=VERB      the refused command
  *   reason="TEXT"     why, for people
  *
@@ -37,8 +37,18 @@
  *                                 control connection
  *   policy-refused      (warning) a command refused by the security policy
  *                                 (SECURE_FTP, SECURE_DATACONN, CCC,
- *                                 PORT to another host, ...)
- *   connection-refused  (warning) MAXSESSIONS or MAXSESSIONSPERIP
+ *                                 PORT to another host, ...), and a PROXY
+ *                                 header from an address PROXYPROTOCOL
+ *                                 does not list (command=PROXY)
+ *   connection-refused  (warning) MAXSESSIONS or MAXSESSIONSPERIP (behind
+ *                                 a balancer: the PROXY header's client)
+ *   banned              (warning) BANFAILURES failed logins banned the
+ *                                 address (ban.h); the session is the one
+ *                                 whose failure started the ban.  The
+ *                                 connections refused during the ban are
+ *                                 not logged as events (a guesser would
+ *                                 fill the log), and fail2ban's filter
+ *                                 does not count this line.
  */
 #ifndef FTPD_SECLOG_H
 #define FTPD_SECLOG_H
@@ -53,14 +63,16 @@ enum ftpd_sec_event {
   FTPD_SEC_LOGIN_REFUSED,
   FTPD_SEC_TLS_FAILED,
   FTPD_SEC_POLICY_REFUSED,
-  FTPD_SEC_CONNECTION_REFUSED
+  FTPD_SEC_CONNECTION_REFUSED,
+  FTPD_SEC_BANNED
 };
 
 enum ftpd_sec_method {
   FTPD_SEC_M_NONE,
   FTPD_SEC_M_PASSWORD,
   FTPD_SEC_M_CERTIFICATE,
-  FTPD_SEC_M_ANONYMOUS
+  FTPD_SEC_M_ANONYMOUS,
+  FTPD_SEC_M_PAM
 };
 
 /* One event; NULL (or FTPD_SEC_M_NONE, session 0) leaves a field out. */

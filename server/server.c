@@ -1,10 +1,12 @@
 /*
- * server.c: listeners, the session list, signals and the graceful stop.
+ * server.c: listeners, admission (after a balancer's PROXY header), the
+ * session list, signals, the drain and the graceful stop.
  */
 #include "server.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +14,85 @@
 
 #include "addr.h"
 #include "err.h"
+#include "ftp_limits.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "notify.h"
+#include "proxywait.h"
+#include "reply.h"
+#include "replycodes.h"
+#include "seclog.h"
 #include "session.h"
+#include "ticketkey.h"
+
+/* TLSTICKETKEY: the master key every instance shares, read once at start
+ * (root may own it): a new key takes effect at the next start, so that a
+ * rolling restart moves the fleet over one instance at a time. */
+static int use_ticket_key(struct ftpd_server *srv) {
+  const struct ftp_conf *c = &srv->cfg->conf;
+  unsigned char key[FTP_TICKETKEY_LEN];
+  char err[256];
+  int r;
+
+  if (c->tlsticketkey == NULL)
+    return 0;
+  if ((r = ftp_ticketkey_read(c->tlsticketkey, key, err, sizeof(err))) == 0)
+    r = ftp_tls_issuer_set_key(srv->tls_issuer, key, sizeof(key));
+  explicit_bzero(key, sizeof(key));
+  if (r != 0) {
+    log_err("%s:%u: TLSTICKETKEY %s: %s", c->member != NULL ? c->member : "(defaults)",
+            ftp_conf_line(c, "TLSTICKETKEY"), c->tlsticketkey, err);
+    return r;
+  }
+  log_info("TLS session tickets: master key from %s", c->tlsticketkey);
+  return 0;
+}
 
 int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
                      struct ftpd_config *cfg, const char *member,
                      unsigned port_override) {
+  int r;
+
   memset(srv, 0, sizeof(*srv));
   srv->loop = loop;
   srv->cfg = ftpd_config_ref(cfg);
   srv->member = member;
   srv->port_override = port_override;
   srv->xferlog = -1;
-  return ftp_tls_issuer_new(&srv->tls_issuer);
+  ftpd_metrics_init();
+  if ((r = ftp_tls_issuer_new(&srv->tls_issuer)) == 0 && (r = use_ticket_key(srv)) == 0 &&
+      (r = ftpd_bans_new(FTPD_BANS_MAX, &srv->bans)) == 0)
+    return 0;
+  ftp_tls_issuer_free(srv->tls_issuer);
+  srv->tls_issuer = NULL;
+  ftpd_config_unref(srv->cfg);
+  srv->cfg = NULL;
+  return r;
+}
+
+/* --- bans ----------------------------------------------------------------- */
+
+int ftpd_server_banned(struct ftpd_server *srv, const struct sockaddr_storage *peer) {
+  return ftpd_bans_check(srv->bans, &srv->cfg->ban, peer, uv_now(srv->loop), NULL);
+}
+
+int ftpd_server_login_failed(struct ftpd_server *srv, const struct sockaddr_storage *peer,
+                             unsigned long id, const char *who) {
+  const struct ftp_conf *c = &srv->cfg->conf;
+  enum ftpd_ban_verdict v;
+  char what[64], why[160];
+  struct ftpd_sec_line l = {FTPD_SEC_BANNED, id, who, NULL, FTPD_SEC_M_NONE, NULL, why};
+
+  v = ftpd_bans_fail(srv->bans, &srv->cfg->ban, peer, uv_now(srv->loop));
+  if (v != FTPD_BAN_NEW)
+    return v == FTPD_BAN_ACTIVE;
+  ftpd_ban_describe(peer, what, sizeof(what));
+  snprintf(why, sizeof(why), "%u failed logins within %u s: %s refused for %u s",
+           c->banfailures, c->banwindow, what, c->bantime);
+  ftpd_seclog_write(&l);
+  ftpd_metrics_count(FTPD_M_BANS);
+  return 1;
 }
 
 /* --- sessions ------------------------------------------------------------- */
@@ -37,6 +104,8 @@ void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s) {
     srv->sessions->prev = s;
   srv->sessions = s;
   srv->nsessions++;
+  ftpd_metrics_count(FTPD_M_SESSIONS);
+  ftpd_metrics_set(FTPD_G_SESSIONS_ACTIVE, srv->nsessions);
 }
 
 static void maybe_finish_stop(struct ftpd_server *srv);
@@ -49,20 +118,181 @@ void ftpd_server_remove_session(struct ftpd_server *srv, struct ftpd_session *s)
   if (s->next != NULL)
     s->next->prev = s->prev;
   srv->nsessions--;
-  if (srv->stopping)
+  ftpd_metrics_set(FTPD_G_SESSIONS_ACTIVE, srv->nsessions);
+  if (srv->draining)
     maybe_finish_stop(srv);
+}
+
+
+/* --- admission ------------------------------------------------------------ */
+
+static unsigned sessions_from(struct ftpd_server *srv,
+                              const struct sockaddr_storage *addr) {
+  const struct ftpd_session *s;
+  unsigned n = 0;
+
+  for (s = srv->sessions; s != NULL; s = s->next)
+    if (!s->closing && ftp_addr_same_host(&s->peer, addr))
+      n++;
+  return n;
+}
+
+/* Refuse a connection with 421, in clear: an implicit-TLS client would not
+ * understand it, so it is just closed there. */
+static void refuse_cb(struct ftp_chan *ch) { (void)ch; }
+static void refuse_written(struct ftp_chan *ch, int status) {
+  (void)status;
+  ftp_chan_close(ch, refuse_cb);
+}
+
+static void refuse(struct ftp_chan *ch, int implicit, const char *text) {
+  struct ftp_buf out;
+
+  ftp_buf_init(&out, 512);
+  if (!implicit && ftp_reply_format(&out, FTP_R_UNAVAILABLE, text) == 0 &&
+      ftp_chan_write(ch, ftp_buf_ptr(&out), ftp_buf_len(&out)) == 0 &&
+      ftp_chan_shutdown(ch, refuse_written) == 0) {
+    ftp_buf_free(&out);
+    return;
+  }
+  ftp_buf_free(&out);
+  ftp_chan_close(ch, refuse_cb);
+}
+
+/* A limit refuses the connection: logged, a security event, counted. */
+static void refuse_limit(struct ftpd_listener *l, struct ftp_chan *ch, const char *who,
+                         enum ftpd_metric m, const char *why, const char *text) {
+  struct ftpd_sec_line e = {FTPD_SEC_CONNECTION_REFUSED, 0, who, NULL, FTPD_SEC_M_NONE,
+                            NULL, why};
+
+  log_notice("connection from %s refused: %s", who, why);
+  ftpd_seclog_write(&e);
+  ftpd_metrics_count(m);
+  refuse(ch, l->implicit, text);
+}
+
+void ftpd_server_admit(struct ftpd_listener *l, struct ftp_chan *ch,
+                       const struct ftpd_client *c) {
+  struct ftpd_server *srv = l->srv;
+  const struct ftp_conf *conf = &srv->cfg->conf;
+  char who[FTP_ADDR_STRLEN] = "?", why[64];
+
+  ftp_addr_to_string(&c->addr, who, sizeof(who));
+  if (srv->draining) {
+    log_info("connection from %s refused: service shutting down", who);
+    ftpd_metrics_count(FTPD_M_REFUSED_DRAINING);
+    refuse(ch, l->implicit, "Service shutting down");
+    return;
+  }
+  /* Security: a banned address costs no TLS handshake; on the implicit
+   * port it gets no byte at all.  Each refusal is not a security event of
+   * its own (the ban was one), or a guesser would fill the log. */
+  if (ftpd_server_banned(srv, &c->addr)) {
+    log_debug("connection from %s refused: banned", who);
+    ftpd_metrics_count(FTPD_M_REFUSED_BANNED);
+    refuse(ch, l->implicit, "Too many failed logins from your address: try again later");
+    return;
+  }
+  if (srv->nsessions >= conf->maxsessions) {
+    snprintf(why, sizeof(why), "MAXSESSIONS %u reached", conf->maxsessions);
+    refuse_limit(l, ch, who, FTPD_M_REFUSED_MAXSESSIONS, why,
+                 "Too many users, try again later");
+    return;
+  }
+  /* Security: the client's address, also behind a balancer. */
+  if (sessions_from(srv, &c->addr) >= conf->maxsessionsperip) {
+    snprintf(why, sizeof(why), "MAXSESSIONSPERIP %u reached", conf->maxsessionsperip);
+    refuse_limit(l, ch, who, FTPD_M_REFUSED_MAXSESSIONSPERIP, why,
+                 "Too many connections from your address");
+    return;
+  }
+  ftpd_session_start(l, ch, c);
 }
 
 /* --- listening ------------------------------------------------------------ */
 
+/* Accept one connection into a new control channel. */
+static int accept_chan(struct ftpd_listener *l, struct ftp_chan **out,
+                       struct sockaddr_storage *peer) {
+  struct ftp_chan_opts co = {0};
+  struct ftp_chan *ch;
+  int r;
+
+  co.in_max = FTP_CTRL_IN_MAX;
+  co.out_max = FTP_CTRL_OUT_MAX_SERVER;
+  co.release_idle = 1;
+  if ((r = ftp_chan_new(l->srv->loop, &co, &ch)) != 0)
+    return r;
+  if ((r = ftp_chan_accept(ch, (uv_stream_t *)&l->tcp)) != 0 ||
+      (r = ftp_chan_peer(ch, peer)) != 0) {
+    /* A peer gone before we looked (a balancer's connect-only health
+     * check) is no news. */
+    if (r == UV_ENOTCONN || r == UV_ECONNRESET)
+      log_debug("accept on %s: %s", l->name, ftp_strerror(r));
+    else
+      log_warn("accept on %s: %s", l->name, ftp_strerror(r));
+    ftp_chan_close(ch, refuse_cb);
+    return r;
+  }
+  *out = ch;
+  return 0;
+}
+
+static void listener_unref(struct ftpd_listener *l);
+
+/* A balancer's connection sent its header (c), or was closed (NULL). */
+static void header_done(struct ftpd_listener *l, struct ftp_chan *ch,
+                        const struct ftpd_client *c) {
+  struct ftpd_server *srv = l->srv;
+
+  srv->nwaiting--;
+  if (ch != NULL)
+    ftpd_server_admit(l, ch, c);
+  listener_unref(l);
+  if (srv->draining)
+    maybe_finish_stop(srv);
+}
+
 static void connection_cb(uv_stream_t *stream, int status) {
   struct ftpd_listener *l = (struct ftpd_listener *)stream;
+  struct ftpd_server *srv = l->srv;
+  struct ftpd_client c;
+  struct ftp_chan *ch;
 
   if (status < 0) {
     log_warn("listener %s: %s", l->name, ftp_strerror(status));
     return;
   }
-  ftpd_session_accept(l);
+  memset(&c, 0, sizeof(c));
+  if (accept_chan(l, &ch, &c.addr) != 0)
+    return;
+  /* Security: a listed balancer's connection starts with a PROXY header,
+   * and nothing happens before it; anyone else's never has one. */
+  if (ftpd_config_is_balancer(srv->cfg, &c.addr)) {
+    if (srv->nwaiting >= srv->cfg->conf.maxsessions) {
+      log_warn("connection from balancer on %s closed: MAXSESSIONS connections "
+               "already wait for their PROXY header", l->name);
+      ftp_chan_close(ch, refuse_cb);
+      return;
+    }
+    if (ftpd_proxywait_start(l, ch, &c.addr, header_done) == 0) {
+      srv->nwaiting++;
+      l->refs++;
+    }
+    return;
+  }
+  ftp_chan_local(ch, &c.local);
+  c.front = c.local;
+  ftpd_server_admit(l, ch, &c);
+}
+
+static void listener_unref(struct ftpd_listener *l) {
+  if (--l->refs == 0)
+    free(l);
+}
+
+static void listener_closed(uv_handle_t *h) {
+  listener_unref((struct ftpd_listener *)h);
 }
 
 static struct ftpd_listener *listener_new(struct ftpd_server *srv, int implicit) {
@@ -72,6 +302,7 @@ static struct ftpd_listener *listener_new(struct ftpd_server *srv, int implicit)
     return NULL;
   l->srv = srv;
   l->implicit = implicit;
+  l->refs = 1;
   uv_tcp_init(srv->loop, &l->tcp);
   return l;
 }
@@ -82,7 +313,7 @@ static int listener_start(struct ftpd_server *srv, struct ftpd_listener *l, int 
     r = uv_listen((uv_stream_t *)&l->tcp, 511, connection_cb);
   if (r != 0) {
     log_err("cannot listen on %s: %s", l->name, ftp_strerror(r));
-    uv_close((uv_handle_t *)&l->tcp, (uv_close_cb)free);
+    uv_close((uv_handle_t *)&l->tcp, listener_closed);
     return r;
   }
   l->next = srv->listeners;
@@ -132,8 +363,8 @@ static int adopt(struct ftpd_server *srv, const struct ftpd_listenfd *fd) {
   return listener_start(srv, l, uv_tcp_open(&l->tcp, fd->fd));
 }
 
-int ftpd_server_listen(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
-                       unsigned nfds) {
+static int listen_all(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
+                      unsigned nfds) {
   const struct ftp_conf *c = &srv->cfg->conf;
   size_t i;
   int r;
@@ -153,6 +384,19 @@ int ftpd_server_listen(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
         (r = listen_on(srv, c->listenaddress.v[i], c->tlsport, 1)) != 0)
       return r;
   }
+  return 0;
+}
+
+int ftpd_server_listen(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
+                       unsigned nfds) {
+  const struct ftp_conf *c = &srv->cfg->conf;
+  int r;
+
+  if ((r = listen_all(srv, fds, nfds)) != 0)
+    return r;
+  if (c->metricsport != 0)
+    return ftpd_metrics_http_start(srv->loop, c->metricsaddress, c->metricsport,
+                                   &srv->metrics);
   return 0;
 }
 
@@ -220,23 +464,70 @@ static void reload(struct ftpd_server *srv) {
     ftpd_server_reopen_logs(srv);
     return;
   }
+  if (ftpd_config_per_user(cfg) && !srv->per_user) {
+    /* ftpd switched to RUNAS for good at start-up and cannot act as each
+     * user: the new member would let users in as RUNAS. */
+    log_err("PAMSERVICE, or a USERFILE user with user= or uid=, needs a restart "
+            "(ftpd runs as RUNAS for good): keeping the previous configuration");
+    ftpd_config_unref(cfg);
+    ftpd_server_reopen_logs(srv);
+    return;
+  }
   if (cfg->conf.port != old->port || cfg->conf.tlsport != old->tlsport ||
       cfg->conf.listenaddress.n != old->listenaddress.n)
     log_warn("PORT, TLSPORT and LISTENADDRESS changes take effect at restart");
+  if (strcmp(cfg->conf.runas, old->runas) != 0)
+    log_warn("RUNAS changes take effect at restart");
+  if (cfg->conf.metricsport != old->metricsport ||
+      strcmp(cfg->conf.metricsaddress, old->metricsaddress) != 0)
+    log_warn("METRICSPORT and METRICSADDRESS changes take effect at restart");
+  if ((cfg->conf.tlsticketkey == NULL) != (old->tlsticketkey == NULL) ||
+      (cfg->conf.tlsticketkey != NULL &&
+       strcmp(cfg->conf.tlsticketkey, old->tlsticketkey) != 0))
+    log_warn("TLSTICKETKEY changes take effect at restart: the ticket key in use "
+             "is kept");
   ftpd_config_unref(srv->cfg);
   srv->cfg = cfg;
   log_info("new configuration in effect for new sessions");
   ftpd_server_reopen_logs(srv);
 }
 
-static void close_listeners(struct ftpd_server *srv) {
-  struct ftpd_listener *l, *next;
+/* A listener's accept queue holds a connection libuv has not taken yet. */
+static int has_queued(struct ftpd_listener *l) {
+  struct pollfd p = {.events = POLLIN};
+  uv_os_fd_t fd;
 
-  for (l = srv->listeners; l != NULL; l = next) {
-    next = l->next;
-    uv_close((uv_handle_t *)&l->tcp, (uv_close_cb)free);
+  if (uv_fileno((uv_handle_t *)&l->tcp, &fd) != 0)
+    return 0;
+  p.fd = fd;
+  return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * After each loop iteration while draining: close every listener whose
+ * accept queue is empty.  Security of service: connections that were
+ * already queued when the drain began are accepted and answered 421 (they
+ * reached us); after that, a closed port makes a balancer's next connection
+ * fail at once, which HAProxy retries on another server (option redispatch)
+ * and its health check sees, where an open port answering 421 would still
+ * look healthy.  Under socket activation the socket is systemd's: new
+ * connections wait in its queue for the next ftpd.
+ */
+static void quiet_cb(uv_check_t *h) {
+  struct ftpd_server *srv = h->data;
+  struct ftpd_listener **pl = &srv->listeners, *l;
+
+  while ((l = *pl) != NULL) {
+    if (has_queued(l)) {
+      pl = &l->next;
+      continue;
+    }
+    log_info("listener %s closed", l->name);
+    *pl = l->next;
+    uv_close((uv_handle_t *)&l->tcp, listener_closed);
   }
-  srv->listeners = NULL;
+  if (srv->listeners == NULL)
+    uv_check_stop(h);
 }
 
 static void close_handle(uv_handle_t *h) {
@@ -246,83 +537,121 @@ static void close_handle(uv_handle_t *h) {
 
 /* Everything is done: close the remaining handles; uv_run then returns. */
 static void maybe_finish_stop(struct ftpd_server *srv) {
-  if (srv->nsessions > 0)
+  if (srv->nsessions > 0 || srv->nwaiting > 0 || srv->listeners != NULL)
     return;
+  log_info("no session left: exiting");
+  ftpd_metrics_http_stop(srv->metrics);
+  srv->metrics = NULL;
+  close_handle((uv_handle_t *)&srv->quiet);
   close_handle((uv_handle_t *)&srv->grace);
   close_handle((uv_handle_t *)&srv->sig_hup);
   close_handle((uv_handle_t *)&srv->sig_usr1);
+  close_handle((uv_handle_t *)&srv->sig_usr2);
   close_handle((uv_handle_t *)&srv->sig_term);
   close_handle((uv_handle_t *)&srv->sig_int);
+}
+
+static void quiet_then_finish(uv_check_t *h) {
+  quiet_cb(h);
+  maybe_finish_stop(h->data);
+}
+
+/* SIGUSR2 (and the start of SIGTERM): no new sessions from now on; status
+ * is what the service manager shows. */
+static void drain(struct ftpd_server *srv, const char *why, const char *status) {
+  if (srv->draining)
+    return;
+  srv->draining = 1;
+  ftpd_metrics_set(FTPD_G_DRAINING, 1);
+  ftpd_notify(FTPD_NOTIFY_STOPPING, status);
+  log_info("%s: draining: listeners close, %u sessions go on", why, srv->nsessions);
+  uv_check_start(&srv->quiet, quiet_then_finish);
 }
 
 static void grace_expired(uv_timer_t *t) {
   struct ftpd_server *srv = t->data;
   struct ftpd_session *s, *next;
 
-  log_info("grace period over: closing %u remaining sessions", srv->nsessions);
+  log_info("DRAINTIMEOUT over: closing %u remaining sessions", srv->nsessions);
   for (s = srv->sessions; s != NULL; s = next) {
     next = s->next;
     ftpd_session_close(s, "server stopping");
   }
 }
 
+/* SIGTERM, SIGINT: drain, end idle sessions with 421, let running transfers
+ * finish within DRAINTIMEOUT. */
 static void stop(struct ftpd_server *srv, const char *why) {
   struct ftpd_session *s, *next;
+  unsigned bound = srv->cfg->conf.draintimeout;
 
   if (srv->stopping)
     return;
+  if (srv->draining)
+    ftpd_notify(FTPD_NOTIFY_STOPPING, "stopping: running transfers may finish");
+  drain(srv, why, "stopping: running transfers may finish");
   srv->stopping = 1;
-  ftpd_notify(FTPD_NOTIFY_STOPPING, "stopping: running transfers may finish");
-  log_info("%s: stopping (running transfers get %d s to finish)", why,
-           FTPD_GRACE_MS / 1000);
-  close_listeners(srv);
+  log_info("%s: stopping (running transfers get %u s to finish)", why, bound);
   for (s = srv->sessions; s != NULL; s = next) {
     next = s->next;
     ftpd_session_shutdown(s);
   }
-  uv_timer_start(&srv->grace, grace_expired, FTPD_GRACE_MS, 0);
+  uv_timer_start(&srv->grace, grace_expired, (uint64_t)bound * 1000, 0);
   uv_unref((uv_handle_t *)&srv->grace);
-  maybe_finish_stop(srv);
 }
 
 /* SIGHUP: a reload, announced to the service manager around it; SIGUSR1:
- * reopen the transfer log (logrotate); SIGTERM, SIGINT: stop gracefully. */
+ * reopen the transfer log (logrotate); SIGUSR2: drain (no new sessions,
+ * exit when the last one ends); SIGTERM, SIGINT: stop gracefully. */
 static void signal_cb(uv_signal_t *h, int signum) {
   struct ftpd_server *srv = h->data;
 
   if (signum == SIGHUP) {
     ftpd_notify(FTPD_NOTIFY_RELOADING, "reloading the member");
     reload(srv);
-    ftpd_notify(FTPD_NOTIFY_READY, "serving");
+    ftpd_notify(srv->draining ? FTPD_NOTIFY_STOPPING : FTPD_NOTIFY_READY,
+                srv->draining ? "draining" : "serving");
   } else if (signum == SIGUSR1) {
     log_info("SIGUSR1: reopening the transfer log");
     ftpd_server_reopen_logs(srv);
+  } else if (signum == SIGUSR2) {
+    drain(srv, "SIGUSR2", "draining: running sessions may finish");
   } else
     stop(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 int ftpd_server_run(struct ftpd_server *srv) {
-  uv_signal_t *sigs[] = {&srv->sig_hup, &srv->sig_usr1, &srv->sig_term, &srv->sig_int};
-  int nums[] = {SIGHUP, SIGUSR1, SIGTERM, SIGINT};
+  uv_signal_t *sigs[] = {&srv->sig_hup, &srv->sig_usr1, &srv->sig_usr2, &srv->sig_term,
+                         &srv->sig_int};
+  int nums[] = {SIGHUP, SIGUSR1, SIGUSR2, SIGTERM, SIGINT};
   size_t i;
 
-  for (i = 0; i < 4; i++) {
+  for (i = 0; i < 5; i++) {
     uv_signal_init(srv->loop, sigs[i]);
     sigs[i]->data = srv;
     uv_signal_start(sigs[i], signal_cb, nums[i]);
   }
   uv_timer_init(srv->loop, &srv->grace);
   srv->grace.data = srv;
+  uv_check_init(srv->loop, &srv->quiet);
+  srv->quiet.data = srv;
   uv_run(srv->loop, UV_RUN_DEFAULT);
+  ftpd_server_free(srv);
+  log_info("stopped");
+  return 0;
+}
+
+void ftpd_server_free(struct ftpd_server *srv) {
   if (srv->xferlog >= 0) {
     uv_fs_t req;
     uv_fs_close(srv->loop, &req, srv->xferlog, NULL);
     uv_fs_req_cleanup(&req);
+    srv->xferlog = -1;
   }
   ftpd_config_unref(srv->cfg);
   srv->cfg = NULL;
   ftp_tls_issuer_free(srv->tls_issuer);
   srv->tls_issuer = NULL;
-  log_info("stopped");
-  return 0;
+  ftpd_bans_free(srv->bans);
+  srv->bans = NULL;
 }

@@ -11,11 +11,15 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "ban.h"
+#include "chan.h"
 #include "config.h"
 #include "listenfds.h"
 #include "tls.h"
 
 struct ftpd_session;
+struct ftpd_job;
+struct ftpd_metrics_http;
 
 struct ftpd_listener {
   uv_tcp_t tcp;
@@ -23,6 +27,9 @@ struct ftpd_listener {
   int implicit;                /* TLSPORT: TLS from the first byte */
   char name[80];               /* "127.0.0.1:21" for logs */
   struct ftpd_listener *next;
+  int refs;                    /* the handle, plus each connection waiting
+                                * for its PROXY header (it outlives a drain
+                                * that closes the handle) */
 };
 
 struct ftpd_server {
@@ -31,27 +38,53 @@ struct ftpd_server {
   const char *member;          /* re-read on SIGHUP; NULL: defaults */
   unsigned port_override;
   struct ftpd_listener *listeners;
-  uv_signal_t sig_hup, sig_usr1, sig_term, sig_int;
+  uv_signal_t sig_hup, sig_usr1, sig_usr2, sig_term, sig_int;
   uv_timer_t grace;
+  uv_check_t quiet;            /* closes listeners once their queue is empty */
   struct ftpd_session *sessions;
   unsigned nsessions;
+  unsigned nwaiting;           /* balancers' connections before their header */
   unsigned long next_id;
-  int stopping;
+  int draining;                /* SIGUSR2 or SIGTERM: no new sessions */
+  int stopping;                /* SIGTERM: sessions are being ended */
+  struct ftpd_metrics_http *metrics;
   uv_file xferlog;             /* -1: no transfer log */
   /* TLS resumption for every session of the process, across SIGHUP: the
    * ticket master key and who was issued which session. */
   struct ftp_tls_issuer *tls_issuer;
+  /* Failed logins and bans per client address: the server's, not the
+   * configuration's, so that they survive SIGHUP. */
+  struct ftpd_bans *bans;
+  /* ftpd_job_start_serial's queue (session.c) and the job running. */
+  struct ftpd_job *serial_head, *serial_tail, *serial_running;
+  int per_user;                /* acting as each user (creds.h) */
   /* Control-connection reads land here and are framed at once, so idle
    * sessions hold no read buffer of their own. */
   unsigned char scratch[16 * 1024];
 };
 
-/* How long SIGTERM waits for running transfers before closing them. */
-#define FTPD_GRACE_MS 30000
+/*
+ * Who is on the other end of a new control connection.  Behind a balancer
+ * (PROXYPROTOCOL) that is the PROXY header's source, and everything that
+ * judges or records the client (MAXSESSIONSPERIP, bans, logs, the transfer
+ * log, the TLS binding principal, the data-connection address checks) uses
+ * addr, never the balancer's.
+ */
+struct ftpd_client {
+  struct sockaddr_storage addr;   /* the client */
+  struct sockaddr_storage front;  /* the address it connected to: the
+                                   * header's destination, else our end */
+  struct sockaddr_storage local;  /* our end of this TCP connection */
+  struct sockaddr_storage via;    /* the balancer, when proxied */
+  int proxied;
+};
 
 /*
- * ftpd_server_init: set up (no sockets yet).  Takes a reference on cfg.
- * RETURNS: 0, or FTP_E_TLS / FTP_E_NOMEM (the TLS issuer).
+ * ftpd_server_init: set up (no sockets yet).  Takes a reference on cfg,
+ * and reads TLSTICKETKEY.
+ * RETURNS: 0; or FTP_E_TLS / FTP_E_NOMEM (the TLS issuer, the ban
+ * table), or the error of a TLSTICKETKEY file that cannot be used
+ * (logged): nothing is kept.
  */
 int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
                      struct ftpd_config *cfg, const char *member,
@@ -71,6 +104,10 @@ int ftpd_server_listen(struct ftpd_server *srv, const struct ftpd_listenfd *fds,
  * graceful stop completes.  RETURNS: 0. */
 int ftpd_server_run(struct ftpd_server *srv);
 
+/* ftpd_server_free: what init and open_xferlog made (run calls it once
+ * the loop has ended; the fuzz harness after each input). */
+void ftpd_server_free(struct ftpd_server *srv);
+
 /* ftpd_server_open_xferlog: open XFERLOG for appending (before dropping
  * privileges, so the log may be root's). */
 int ftpd_server_open_xferlog(struct ftpd_server *srv);
@@ -83,6 +120,27 @@ int ftpd_server_open_xferlog(struct ftpd_server *srv);
  * none is lost.
  */
 void ftpd_server_reopen_logs(struct ftpd_server *srv);
+
+/*
+ * Admission and bans (ban.h), with the current configuration's policy.
+ * ftpd_server_banned: is peer banned now?  1 or 0.
+ * ftpd_server_login_failed: count a failed login of session id from peer
+ * (who: its address as text); a failure that starts a ban logs it, one
+ * security line.  RETURNS: 1 when peer is banned (now or already).
+ */
+int ftpd_server_banned(struct ftpd_server *srv, const struct sockaddr_storage *peer);
+int ftpd_server_login_failed(struct ftpd_server *srv, const struct sockaddr_storage *peer,
+                             unsigned long id, const char *who);
+
+/*
+ * ftpd_server_admit: admission of a new control connection from client c
+ * (after its PROXY header, when it came through a balancer): refused with
+ * 421 while draining, when banned, beyond MAXSESSIONS or MAXSESSIONSPERIP;
+ * otherwise
+ * its session starts.  ch is taken over in every case.
+ */
+void ftpd_server_admit(struct ftpd_listener *l, struct ftp_chan *ch,
+                       const struct ftpd_client *c);
 
 /* Session bookkeeping, called by session.c. */
 void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s);

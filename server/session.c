@@ -17,6 +17,7 @@
 #include "cmdtab.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "reply.h"
 #include "replycodes.h"
 #include "seclog.h"
@@ -49,6 +50,9 @@ static void session_unref(struct ftpd_session *s) {
   ftp_tls_resume_free(s->resume);
   if (s->fs_open)
     ftp_fs_close(&s->fs);
+  if (s->pam != NULL)
+    BUG("session #%lu freed with its PAM transaction open", s->id);
+  ftpd_creds_unref(s->creds);
   free(s->rnfr);
   ftpd_config_unref(s->cfg);
   explicit_bzero(s, sizeof(*s));
@@ -67,6 +71,12 @@ void ftpd_session_close(struct ftpd_session *s, const char *why) {
   if (s->xfer != NULL)
     ftpd_xfer_abandon(s);
   ftpd_data_reset(s);
+  if (s->pam != NULL) {
+    /* PAM's session ends too (pam_close_session), on the thread pool; the
+     * job keeps s alive until then. */
+    ftpd_session_pam_end(s, s->pam, NULL);
+    s->pam = NULL;
+  }
   s->timer.data = s;
   uv_close((uv_handle_t *)&s->timer, timer_closed);
   ftp_chan_close(s->ctrl, ctrl_closed);
@@ -153,6 +163,8 @@ struct ftpd_job *ftpd_job_new(struct ftpd_session *s, enum ftpd_job_kind kind,
   job->s = s;
   job->kind = kind;
   job->release = release;
+  if (s->creds != NULL)
+    job->creds = ftpd_creds_ref(s->creds);
   return job;
 }
 
@@ -165,22 +177,50 @@ void *ftpd_job_payload(struct ftpd_job *job, enum ftpd_job_kind kind) {
 static void job_free(struct ftpd_job *job) {
   if (job->release != NULL)
     job->release(job);
+  ftpd_creds_unref(job->creds);
   free(job);
 }
 
+/* Security: a job acts as its session's user, and the thread is back at
+ * its base credentials before it takes other work (creds.h). */
 static void job_work(uv_work_t *req) {
   struct ftpd_job *job = req->data;
+  int r;
+
+  if (job->creds == NULL) {
+    job->work(job);
+    return;
+  }
+  if ((r = ftpd_creds_enter(job->creds)) != 0) {
+    job->result = r;
+    return;
+  }
   job->work(job);
+  ftpd_creds_leave();
 }
+
+static void serial_next(struct ftpd_server *srv);
 
 static void job_after(uv_work_t *req, int status) {
   struct ftpd_job *job = req->data;
   struct ftpd_session *s = job->s;
+  struct ftpd_server *srv = s->srv;
+  int serial = srv->serial_running == job;
 
   if (!s->closing && status == 0)
     job->after(job);
   job_free(job);
+  /* The job may have started a transfer: lines that arrived while it ran
+   * were read but not framed (the session was busy), and ABOR or STAT
+   * among them must be answered now, during the transfer (RFC 959 4.1.3),
+   * not once the data connection has timed out. */
+  if (!s->closing && s->xfer != NULL)
+    process(s);
   session_unref(s);
+  if (serial) {
+    srv->serial_running = NULL;
+    serial_next(srv);
+  }
 }
 
 int ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) {
@@ -200,6 +240,105 @@ int ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) 
     ftpd_command_done(s);
   }
   return r;
+}
+
+/* Queue the next serial job, if any; one that cannot be queued (the loop
+ * is closing) ends as a failed job. */
+static void serial_next(struct ftpd_server *srv) {
+  struct ftpd_job *job;
+  int r;
+
+  while (srv->serial_running == NULL && (job = srv->serial_head) != NULL) {
+    srv->serial_head = job->serial_next;
+    if (srv->serial_head == NULL)
+      srv->serial_tail = NULL;
+    srv->serial_running = job;
+    if ((r = uv_queue_work(srv->loop, &job->req, job_work, job_after)) != 0) {
+      job->result = r;
+      job_after(&job->req, r); /* clears serial_running, loops here */
+    }
+  }
+}
+
+int ftpd_job_start_serial(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after) {
+  struct ftpd_session *s = job->s;
+  struct ftpd_server *srv = s->srv;
+
+  job->work = work;
+  job->after = after;
+  job->req.data = job;
+  s->busy = 1;
+  s->refs++;
+  job->serial_next = NULL;
+  if (srv->serial_tail != NULL)
+    srv->serial_tail->serial_next = job;
+  else
+    srv->serial_head = job;
+  srv->serial_tail = job;
+  serial_next(srv);
+  return 0;
+}
+
+/* --- the end of a PAM transaction ----------------------------------------- */
+
+struct pam_end_job {
+  struct ftpd_job job;
+  struct ftpd_pam *pam;
+  ftpd_job_fn *then;
+};
+
+static struct pam_end_job *pam_end_job(struct ftpd_job *job) {
+  return ftpd_job_payload(job, FTPD_JOB_PAM_END);
+}
+
+/* Root's credentials for PAM, as for the login (pam.h). */
+static void pam_end_work(struct ftpd_job *job) {
+  struct pam_end_job *p = pam_end_job(job);
+
+  if (ftpd_creds_enter_root() != 0) {
+    ftpd_pam_end(p->pam); /* as the base: modules log what they cannot do */
+  } else {
+    ftpd_pam_end(p->pam);
+    ftpd_creds_leave();
+  }
+  p->pam = NULL;
+}
+
+static void pam_end_after(struct ftpd_job *job) {
+  struct pam_end_job *p = pam_end_job(job);
+
+  if (p->then != NULL)
+    p->then(job);
+}
+
+/* Never left open: a job that did not run ends it here. */
+static void pam_end_release(struct ftpd_job *job) {
+  struct pam_end_job *p = pam_end_job(job);
+
+  if (p->pam != NULL) {
+    log_warn("PAM transaction ended on the loop thread");
+    ftpd_pam_end(p->pam);
+  }
+}
+
+void ftpd_session_pam_end(struct ftpd_session *s, struct ftpd_pam *pam,
+                          ftpd_job_fn *then) {
+  struct ftpd_job *job = ftpd_job_new(s, FTPD_JOB_PAM_END, sizeof(struct pam_end_job),
+                                      pam_end_release);
+
+  if (job == NULL) {
+    log_warn("[#%lu] out of memory: PAM transaction ended on the loop thread", s->id);
+    ftpd_pam_end(pam);
+    if (then != NULL)
+      ftpd_command_done(s);
+    return;
+  }
+  /* Root's credentials, not the user's: the job is PAM's. */
+  ftpd_creds_unref(job->creds);
+  job->creds = NULL;
+  pam_end_job(job)->pam = pam;
+  pam_end_job(job)->then = then;
+  ftpd_job_start_serial(job, pam_end_work, pam_end_after);
 }
 
 /* --- timers --------------------------------------------------------------- */
@@ -252,6 +391,13 @@ void ftpd_session_handshake_timer(struct ftpd_session *s) {
 static void login_delay_done(uv_timer_t *t) {
   struct ftpd_session *s = t->data;
 
+  if (ftpd_server_banned(s->srv, &s->peer)) {
+    slog_info(s, "address banned: ending the session");
+    ftpd_reply(s, FTP_R_UNAVAILABLE, "Too many failed logins from your address: "
+                                     "closing control connection");
+    ftpd_session_end(s);
+    return;
+  }
   if (s->failed_logins >= s->conf->loginattempts) {
     slog_info(s, "%u failed logins: ending the session", s->failed_logins);
     ftpd_reply(s, FTP_R_UNAVAILABLE, "Too many failed logins: closing control connection");
@@ -263,11 +409,18 @@ static void login_delay_done(uv_timer_t *t) {
 }
 
 void ftpd_login_failed(struct ftpd_session *s) {
-  /* Security: a delay per failure slows password guessing; the reply is
-   * the same whether or not the user exists. */
+  uint64_t spent = ftpd_now_ms(s) - s->pass_ms;
+
+  /* Security: a delay per failure slows password guessing.  It runs from
+   * PASS, not from the end of the check, so that a failure costs the same
+   * time whether the check hashed a password (a wrong one) or stopped
+   * early (an unknown user, a listed one), as long as the check is
+   * shorter than the delay; the reply is the same text either way. */
   s->failed_logins++;
   s->busy = 1;
-  uv_timer_start(&s->timer, login_delay_done, LOGIN_DELAY_MS, 0);
+  ftpd_server_login_failed(s->srv, &s->peer, s->id, s->peer_str);
+  uv_timer_start(&s->timer, login_delay_done,
+                 spent < LOGIN_DELAY_MS ? LOGIN_DELAY_MS - spent : 0, 0);
 }
 
 /* --- the dispatcher ------------------------------------------------------- */
@@ -313,6 +466,17 @@ static void dispatch(struct ftpd_session *s, const char *verb, const char *arg) 
   if (cmd == NULL && s->login != LOGIN_DONE && is_http_method(verb)) {
     slog_info(s, "HTTP request (%s) on the FTP port: connection closed", verb);
     ftpd_session_close(s, "HTTP request");
+    return;
+  }
+  if (cmd == NULL && s->login != LOGIN_DONE && strcmp(verb, "PROXY") == 0) {
+    /* Security: a PROXY protocol header from an address PROXYPROTOCOL does
+     * not list is never believed (it would let anyone choose the address
+     * limits, bans and logs see); it ends the connection. */
+    slog_warn(s, "PROXY protocol header from an address PROXYPROTOCOL does not "
+                 "list: connection closed");
+    ftpd_seclog(s, FTPD_SEC_POLICY_REFUSED, FTPD_SEC_M_NONE, "PROXY",
+                "PROXY header from an unlisted address");
+    ftpd_session_close(s, "PROXY header from an unlisted address");
     return;
   }
   if (cmd == NULL) {
@@ -509,11 +673,14 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
              ftp_chan_tls_error(s->ctrl)[0] ? ": " : "", ftp_chan_tls_error(s->ctrl));
     slog_info(s, "TLS handshake failed: %s", why);
     ftpd_seclog(s, FTPD_SEC_TLS_FAILED, FTPD_SEC_M_NONE, NULL, why);
+    ftpd_metrics_count(FTPD_M_TLS_CONTROL_FAILED);
     ftpd_session_close(s, "TLS handshake failed");
     return;
   }
   s->pol.tls_ctrl = 1;
   s->pol.secured = 1;
+  ftpd_metrics_count(ftp_tls_is_resumed(ftp_chan_session(s->ctrl)) ? FTPD_M_TLS_CONTROL_RESUMED
+                                                                   : FTPD_M_TLS_CONTROL_FULL);
   ftp_tls_control_secured(ftp_chan_session(s->ctrl));
   ftp_tls_describe(ftp_chan_session(s->ctrl), desc, sizeof(desc));
   slog_info(s, "control connection secured: %s", desc);
@@ -554,46 +721,6 @@ static int start_implicit(struct ftpd_session *s) {
   return 0;
 }
 
-static unsigned sessions_from(struct ftpd_server *srv,
-                              const struct sockaddr_storage *peer) {
-  const struct ftpd_session *s;
-  unsigned n = 0;
-
-  for (s = srv->sessions; s != NULL; s = s->next)
-    if (!s->closing && ftp_addr_same_host(&s->peer, peer))
-      n++;
-  return n;
-}
-
-/* Refuse a connection beyond a limit with 421, in clear: an implicit-TLS
- * client would not understand it, so it is just closed there. */
-static void refuse_cb(struct ftp_chan *ch) { (void)ch; }
-static void refuse_written(struct ftp_chan *ch, int status) {
-  (void)status;
-  ftp_chan_close(ch, refuse_cb);
-}
-
-static void refuse(struct ftp_chan *ch, int implicit, const char *text) {
-  struct ftp_buf out;
-
-  ftp_buf_init(&out, 512);
-  if (!implicit && ftp_reply_format(&out, FTP_R_UNAVAILABLE, text) == 0 &&
-      ftp_chan_write(ch, ftp_buf_ptr(&out), ftp_buf_len(&out)) == 0 &&
-      ftp_chan_shutdown(ch, refuse_written) == 0) {
-    ftp_buf_free(&out);
-    return;
-  }
-  ftp_buf_free(&out);
-  ftp_chan_close(ch, refuse_cb);
-}
-
-static void refused_event(const char *who, const char *why) {
-  struct ftpd_sec_line l = {FTPD_SEC_CONNECTION_REFUSED, 0, who, NULL, FTPD_SEC_M_NONE,
-                            NULL, why};
-
-  ftpd_seclog_write(&l);
-}
-
 static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
   ftp_chan_set_nodelay(ch, 1);
   if (c->ftpkeepalive > 0)
@@ -604,48 +731,16 @@ static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
   return 0;
 }
 
-void ftpd_session_accept(struct ftpd_listener *l) {
+void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
+                        const struct ftpd_client *c) {
   struct ftpd_server *srv = l->srv;
   struct ftpd_config *cfg = srv->cfg;
-  struct ftp_chan_opts co = {0};
-  struct ftp_chan *ch;
   struct ftpd_session *s;
-  struct sockaddr_storage peer;
-  char who[64] = "?";
+  char via[FTP_ADDR_STRLEN] = "";
   int r;
 
-  co.in_max = FTP_CTRL_IN_MAX;
-  co.out_max = FTP_CTRL_OUT_MAX_SERVER;
-  co.release_idle = 1;
-  if (ftp_chan_new(srv->loop, &co, &ch) != 0)
-    return;
-  if ((r = ftp_chan_accept(ch, (uv_stream_t *)&l->tcp)) != 0 ||
-      (r = ftp_chan_peer(ch, &peer)) != 0) {
-    log_warn("accept on %s: %s", l->name, ftp_strerror(r));
-    ftp_chan_close(ch, refuse_cb);
-    return;
-  }
-  ftp_addr_to_string(&peer, who, sizeof(who));
-  if (srv->stopping) {
-    refuse(ch, l->implicit, "Service shutting down");
-    return;
-  }
-  if (srv->nsessions >= cfg->conf.maxsessions) {
-    log_notice("connection from %s refused: MAXSESSIONS %u reached", who,
-               cfg->conf.maxsessions);
-    refused_event(who, "MAXSESSIONS reached");
-    refuse(ch, l->implicit, "Too many users, try again later");
-    return;
-  }
-  if (sessions_from(srv, &peer) >= cfg->conf.maxsessionsperip) {
-    log_notice("connection from %s refused: MAXSESSIONSPERIP %u reached", who,
-               cfg->conf.maxsessionsperip);
-    refused_event(who, "MAXSESSIONSPERIP reached");
-    refuse(ch, l->implicit, "Too many connections from your address");
-    return;
-  }
   if ((s = calloc(1, sizeof(*s))) == NULL) {
-    ftp_chan_close(ch, refuse_cb);
+    ftp_chan_close(ch, NULL);
     return;
   }
   s->srv = srv;
@@ -654,9 +749,10 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   s->id = ++srv->next_id;
   s->refs = 2; /* the control channel and the timer */
   s->ctrl = ch;
-  s->peer = peer;
-  ftp_chan_local(ch, &s->local);
-  snprintf(s->peer_str, sizeof(s->peer_str), "%s", who);
+  s->peer = c->addr;
+  s->front = c->front;
+  s->local = c->local;
+  ftp_addr_to_string(&s->peer, s->peer_str, sizeof(s->peer_str));
   ftp_cmd_reader_init(&s->rd);
   ftp_buf_init(&s->held, FTP_CMD_LINE_MAX + FTP_CMD_VERB_MAX + 2);
   ftp_buf_set_secret(&s->held);
@@ -669,7 +765,9 @@ void ftpd_session_accept(struct ftpd_listener *l) {
   ftp_chan_set_data(ch, s);
   ftpd_server_add_session(srv, s);
   set_socket_options(ch, s->conf);
-  slog_info(s, "connected on %s", l->name);
+  if (c->proxied)
+    ftp_addr_to_string(&c->via, via, sizeof(via));
+  slog_info(s, "connected on %s%s%s", l->name, via[0] ? " via balancer " : "", via);
   if (l->implicit) {
     if ((r = start_implicit(s)) != 0) {
       slog_warn(s, "implicit TLS: %s", ftp_strerror(r));
@@ -724,6 +822,8 @@ void ftpd_session_tls_principal(struct ftpd_session *s) {
 /* --- data connections ----------------------------------------------------- */
 
 void ftpd_data_reset(struct ftpd_session *s) {
+  if (s->dc != NULL)
+    ftpd_metrics_add(FTPD_M_DATA_ADDRESS, ftp_dataconn_strays(s->dc));
   ftp_dataconn_free(s->dc);
   s->dc = NULL;
   s->dc_passive = 0;
@@ -740,6 +840,11 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
   o->keepalive = c->datakeepalive;
   if (c->passivedataconn == FTP_PASSIVEDATACONN_NOREDIRECT)
     o->expect_peer = &s->peer;
+  /* Behind a balancer: which peers are balancers, and whether their data
+   * connections start with a PROXY header naming the client. */
+  o->server.balancers = s->cfg->balancers;
+  o->server.nbalancers = s->cfg->nbalancers;
+  o->server.proxy_header = c->proxyprotocoldata;
   o->tls = s->pol.prot_private;
   o->tls_ctx = s->cfg->tls;
   o->server.resume = s->resume;

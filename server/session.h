@@ -20,9 +20,11 @@
 #include "chan.h"
 #include "cmd.h"
 #include "config.h"
+#include "creds.h"
 #include "dataconn.h"
 #include "fs.h"
 #include "ftp_limits.h"
+#include "pam.h"
 #include "policy.h"
 #include "tls.h"
 #include "users.h"
@@ -54,7 +56,8 @@ enum ftpd_job_kind {
   FTPD_JOB_STAT_LIST,   /* h_info.c: STAT path */
   FTPD_JOB_XFER_OPEN,   /* h_xfer.c: RETR, STOR, APPE, STOU before the 150 */
   FTPD_JOB_LISTING,     /* h_xfer.c: LIST, NLST, MLSD before the 150; MLST */
-  FTPD_JOB_UPLOAD_OPEN  /* h_xfer.c: create the file of STOR, APPE */
+  FTPD_JOB_UPLOAD_OPEN, /* h_xfer.c: create the file of STOR, APPE */
+  FTPD_JOB_PAM_END      /* session.c: end a PAM transaction */
 };
 
 struct ftpd_job;
@@ -70,9 +73,13 @@ struct ftpd_job {
   ftpd_job_fn *release;    /* the loop thread, always, last: free what the
                             * job still holds (a descriptor, a buffer) */
   int result;              /* work()'s: 0 or an error */
+  /* Security: the identity work() runs as (creds.h): the session's user,
+   * taken when the job is made; NULL: the thread's base credentials. */
+  struct ftpd_creds *creds;
+  struct ftpd_job *serial_next; /* ftpd_job_start_serial's queue */
 };
 
-/* The transfer running (or about to run) on the data connection. *//* The transfer running (or about to run) on the data connection. */
+/* The transfer running (or about to run) on the data connection. */
 struct ftpd_xfer {
   enum ftpd_xfer_kind kind;
   char vpath[FTP_PATH_MAX];
@@ -99,8 +106,11 @@ struct ftpd_session {
   int refs;                        /* the session, plus one per job */
   struct ftp_chan *ctrl;
   struct ftp_cmd_reader rd;
-  struct sockaddr_storage peer;
-  struct sockaddr_storage local;
+  struct sockaddr_storage peer;    /* the client (behind a balancer: the
+                                    * PROXY header's source) */
+  struct sockaddr_storage local;   /* our end of the control connection */
+  struct sockaddr_storage front;   /* what the client connected to (behind a
+                                    * balancer: the header's destination) */
   char peer_str[64];
   uv_timer_t timer;                /* INACTIVE; the failed-login delay */
   int implicit;                    /* came in on TLSPORT */
@@ -130,6 +140,12 @@ struct ftpd_session {
   int cert_login;                  /* USER answered 232: no PASS needed */
   unsigned failed_logins;
   const struct ftp_user *uent;     /* in cfg->users, kept by our cfg ref */
+  int system_user;                 /* USER named no USERFILE user: PAM */
+  uint64_t pass_ms;                /* when PASS came: the failure delay */
+  struct ftpd_creds *creds;        /* the logged-in user's identity, whose
+                                    * permissions the kernel checks; NULL:
+                                    * the daemon's (RUNAS) */
+  struct ftpd_pam *pam;            /* a system account's PAM session */
 
   /* filesystem and transfer parameters */
   struct ftp_fs fs;
@@ -149,8 +165,17 @@ struct ftpd_session {
   struct ftpd_xfer *xfer;
 };
 
-/* Accept a new control connection on listener l. */
-void ftpd_session_accept(struct ftpd_listener *l);
+/*
+ * ftpd_session_start: a session for the control connection ch, admitted on
+ * listener l for client c (server.c: ftpd_server_admit).  Greets, or starts
+ * implicit TLS.  ch is the session's from now on.  Besides the admission,
+ * only the dispatcher fuzz target (test/fuzz/fuzz_session.c) calls it, with
+ * a channel on a socketpair and made-up addresses in c.
+ */
+struct ftpd_client;
+void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
+                        const struct ftpd_client *c);
+
 
 /*
  * Replies.  text may contain '\n' for a multi-line reply (RFC 959 4.2).
@@ -192,6 +217,25 @@ void *ftpd_job_payload(struct ftpd_job *job, enum ftpd_job_kind kind);
 int ftpd_job_start(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after);
 
 /*
+ * ftpd_job_start_serial: as ftpd_job_start, but the job runs only when
+ * every serial job started before it, by any session, has ended: serial
+ * jobs run one at a time, in order.  The waiting ones wait on the loop
+ * thread, in a queue, and hold no pool thread.  For libraries that are
+ * not thread-safe (PAM: pam.h).
+ */
+int ftpd_job_start_serial(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *after);
+
+/*
+ * ftpd_session_pam_end: end pam (a system account's PAM transaction) in a
+ * serial job on s's behalf; then, unless s has closed meanwhile, then(job)
+ * runs on the loop thread (may be NULL; the session is busy until the job
+ * ends, so then() ends the command).  Takes pam over.  Without memory the
+ * transaction is ended here, on the loop thread.
+ */
+void ftpd_session_pam_end(struct ftpd_session *s, struct ftpd_pam *pam,
+                          ftpd_job_fn *then);
+
+/*
  * ftpd_xfer_await: x waits for job (the creation of its upload file).
  * ftpd_xfer_claim: s's transfer, if it is the one waiting for job, which it
  * then stops waiting for; NULL when job belongs to a transfer that ended
@@ -218,8 +262,10 @@ void ftpd_session_handshake_timer(struct ftpd_session *s);
 /* A transfer is abandoned because the session ends: log it, release it. */
 void ftpd_xfer_abandon(struct ftpd_session *s);
 
-/* A failed login: answer 530 after a delay, end the session after
- * LOGINATTEMPTS failures. */
+/* A failed login: counted against the client's address (bans, server.h);
+ * answer 530 once LOGIN_DELAY has passed since PASS, whatever the check
+ * cost (no user enumeration by timing); end the session after
+ * LOGINATTEMPTS failures, or at once (421) when the address is banned. */
 void ftpd_login_failed(struct ftpd_session *s);
 
 /* ftpd_session_shutdown: graceful stop: idle sessions get 421 and close;

@@ -143,6 +143,7 @@ static void user_clear(struct ftp_user *u) {
   free(u->home);
   free(u->cert_sha256);
   free(u->cert_dn);
+  free(u->sysuser);
   memset(u, 0, sizeof(*u));
 }
 
@@ -351,6 +352,60 @@ bad:
          quote(&q, s, n));
 }
 
+/* uid=N or gid=N: 1..4294967294; 0 would be root's, -1 is no id. */
+static void parse_id(struct parse *p, const char *what, const char *s, size_t n,
+                     long *out) {
+  struct quoted q;
+  unsigned long long v = 0;
+  size_t i;
+
+  if (*out != -1) {
+    report(p, p->line, "option '%s' given twice", what);
+    return;
+  }
+  for (i = 0; i < n && i < 11; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      break;
+    v = v * 10 + (unsigned)(s[i] - '0');
+  }
+  if (n == 0 || i != n || v >= 4294967295ull) {
+    report(p, p->line, "bad %s %s (want a number)", what, quote(&q, s, n));
+  } else if (v == 0) {
+    /* Security: the user's files would be root's, and the kernel would
+     * check root's ownership of every system file. */
+    report(p, p->line, "%s=0 refused: the user would act as root", what);
+  } else {
+    *out = (long)v;
+  }
+}
+
+static int parse_sysuser(struct parse *p, const char *s, size_t n, struct ftp_user *u) {
+  struct quoted q;
+  size_t i;
+
+  if (u->sysuser != NULL) {
+    report(p, p->line, "option 'user' given twice");
+    return 0;
+  }
+  for (i = 0; i < n; i++)
+    if (!name_char_ok((unsigned char)s[i]) || s[i] == '@')
+      break;
+  if (n == 0 || n > FTP_USER_MAX || i != n || s[0] == '-') {
+    report(p, p->line, "bad user= %s (want an account name)", quote(&q, s, n));
+    return 0;
+  }
+  return (u->sysuser = strndup(s, n)) == NULL ? FTP_E_NOMEM : 0;
+}
+
+/* The identity options go together: uid= with gid=, and neither with
+ * user=. */
+static void check_ids(struct parse *p, const struct ftp_user *u) {
+  if ((u->uid == -1) != (u->gid == -1))
+    report(p, p->line, "uid= and gid= go together: give both");
+  else if (u->uid != -1 && u->sysuser != NULL)
+    report(p, p->line, "user= and uid=/gid= exclude each other: give one");
+}
+
 static int check_option(struct parse *p, const char *s, size_t n,
                         struct ftp_user *u, int *seen_umask) {
   struct quoted q;
@@ -367,6 +422,12 @@ static int check_option(struct parse *p, const char *s, size_t n,
       report(p, p->line, "option 'umask' given twice");
     *seen_umask = 1;
     parse_umask(p, s + 6, n - 6, u);
+  } else if (span_prefix(s, n, "uid=")) {
+    parse_id(p, "uid", s + 4, n - 4, &u->uid);
+  } else if (span_prefix(s, n, "gid=")) {
+    parse_id(p, "gid", s + 4, n - 4, &u->gid);
+  } else if (span_prefix(s, n, "user=")) {
+    return parse_sysuser(p, s + 5, n - 5, u);
   } else if (span_prefix(s, n, "cert-sha256=")) {
     if (parse_fingerprint(s + 12, n - 12, fp) != 0)
       report(p, p->line,
@@ -377,8 +438,8 @@ static int check_option(struct parse *p, const char *s, size_t n,
       return add_fingerprint(u, fp);
   } else {
     report(p, p->line,
-           "unknown option %s (known: readonly, umask=, cert-sha256=, "
-           "cert-dn= last)",
+           "unknown option %s (known: readonly, umask=, user=, uid=, gid=, "
+           "cert-sha256=, cert-dn= last)",
            quote(&q, s, n));
   }
   return 0;
@@ -448,6 +509,7 @@ static int parse_line(struct parse *p, const char *s, size_t n) {
 
   memset(&u, 0, sizeof(u));
   u.umask = -1;
+  u.uid = u.gid = -1;
   u.line = p->line;
   if (n > 0 && s[n - 1] == '\r')
     n--;
@@ -483,6 +545,8 @@ static int parse_line(struct parse *p, const char *s, size_t n) {
   if (c3 != NULL &&
       (r = check_options(p, c3 + 1, (size_t)(end - c3 - 1), &u)) != 0)
     goto out;
+  if (p->nerr == before)
+    check_ids(p, &u);
   if (p->nerr != before)
     goto out; /* r == 0: the errors are reported, the line is dropped */
   if ((r = append_user(p, &u)) != 0)
@@ -670,6 +734,15 @@ void ftp_users_unref(struct ftp_users *u) {
 }
 
 size_t ftp_users_count(const struct ftp_users *u) { return u->n; }
+
+int ftp_users_have_ids(const struct ftp_users *u) {
+  size_t i;
+
+  for (i = 0; u != NULL && i < u->n; i++)
+    if (u->users[i].sysuser != NULL || u->users[i].uid != -1)
+      return 1;
+  return 0;
+}
 
 static int cmp_name(const void *key, const void *elem) {
   const struct ftp_user *x = elem;

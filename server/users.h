@@ -28,6 +28,12 @@
  *                        that may log in as this user: 64 hex digits, or 32
  *                        colon-separated pairs as `openssl x509 -fingerprint
  *                        -sha256` prints them; case-insensitive.  May repeat.
+ *     user=NAME          act as the system account NAME: files are checked
+ *                        and created with its uid, gid and supplementary
+ *                        groups (looked up at each login)
+ *     uid=N,gid=N        act as uid N and gid N (no supplementary group);
+ *                        both or neither, never with user=; 0 is refused
+ *                        (root's files), as is a second value
  *     cert-dn=DN         a certificate subject DN, as GnuTLS prints it
  *                        (RFC 4514, e.g. CN=alice,O=Example).  A DN contains
  *                        commas, so cert-dn must be the LAST option: it takes
@@ -80,6 +86,8 @@ struct ftp_user {
   unsigned char (*cert_sha256)[FTP_USERS_SHA256_LEN]; /* pinned certificates */
   size_t ncert_sha256;
   char *cert_dn;       /* subject DN that maps to this user, or NULL */
+  char *sysuser;       /* user=: the system account it acts as, or NULL */
+  long uid, gid;       /* uid=, gid=: the ids it acts as, or -1 */
   size_t line;         /* where the user is defined, for log messages */
 };
 
@@ -131,6 +139,10 @@ int ftp_users_load(const char *path, ftp_users_diag_cb *diag, void *arg,
  */
 struct ftp_users *ftp_users_ref(struct ftp_users *u);
 void ftp_users_unref(struct ftp_users *u);
+
+/* ftp_users_have_ids: 1 when a user of u has user= or uid= (ftpd must
+ * then act as each user: creds.h); accepts NULL. */
+int ftp_users_have_ids(const struct ftp_users *u);
 
 /* ftp_users_count: how many users the file defines. */
 size_t ftp_users_count(const struct ftp_users *u);

@@ -5,6 +5,7 @@
  *   ftpcert server [options] DIR NAME...   DIR/keyring.pem, for KEYRING
  *   ftpcert client [options] DIR USER      DIR/USER.pem and DIR/USER.p12
  *   ftpcert show   [options] FILE          what a certificate is
+ *   ftpcert ticket-key [options] FILE      a shared TLS ticket master key
  *
  * Exit status: enum ftpcert_exit (files.h).  ftpcert(1) documents it all.
  */
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "       ftpcert client [--days N] [--ca CADIR] [--password-file FILE] [--force]\n"
     "                      [--owner USER] DIR USER\n"
     "       ftpcert show   [--password-file FILE] FILE\n"
+    "       ftpcert ticket-key [--force] [--owner USER] FILE\n"
     "  ca      an ECDSA P-256 CA (10 years): DIR/ca.pem, DIR/ca-key.pem\n"
     "  server  a server certificate for the DNS names and IP addresses NAME...\n"
     "          (397 days), signed by the CA in DIR (or --ca): DIR/keyring.pem,\n"
@@ -49,6 +51,8 @@ static const char usage_text[] =
     "          the USERFILE options cert-sha256= and cert-dn=\n"
     "  show    subject, issuer, validity, names and the USERFILE options of the\n"
     "          certificate in FILE (PEM, DER or PKCS#12)\n"
+    "  ticket-key  a TLS session-ticket master key (64 random bytes, mode 0600)\n"
+    "          for TLSTICKETKEY, to copy to every instance of one service\n"
     "See ftpcert(1).\n";
 
 static int usage(const char *msg) {
@@ -235,6 +239,25 @@ static int cmd_client(const struct opts *o, const char *dir, const char *user) {
   return r;
 }
 
+/* A TLS session-ticket master key for TLSTICKETKEY: GnuTLS's own
+ * generator, written whole with mode 0600 before a byte of it goes in. */
+static int cmd_ticket_key(const struct opts *o, const char *path) {
+  gnutls_datum_t key = {NULL, 0};
+  int g, r;
+
+  if ((r = ftpcert_check_absent(&o->out, path)) != 0)
+    return r;
+  if ((g = gnutls_session_ticket_key_generate(&key)) < 0)
+    return gnutls_failed("ticket key", g);
+  r = ftpcert_write(&o->out, path, key.data, key.size, 0600);
+  gnutls_memset(key.data, 0, key.size);
+  gnutls_free(key.data);
+  if (r == 0)
+    printf("Ticket key made: %s (keep it secret; copy it to every instance, "
+           "mode 0600).\nIn the member:\n  TLSTICKETKEY %s\n", path, path);
+  return r;
+}
+
 enum { OPT_DAYS = 256, OPT_CA, OPT_CN, OPT_FORCE, OPT_OWNER, OPT_PASSWORD_FILE, OPT_HELP };
 
 static int parse(int argc, char **argv, struct opts *o) {
@@ -293,6 +316,8 @@ int main(int argc, char **argv) {
     r = cmd_server(&o, argv[0], argv + 1, n - 1);
   else if (strcmp(cmd, "client") == 0 && n == 2)
     r = cmd_client(&o, argv[0], argv[1]);
+  else if (strcmp(cmd, "ticket-key") == 0 && n == 1)
+    r = cmd_ticket_key(&o, argv[0]);
   else if (strcmp(cmd, "show") == 0 && n == 1)
     r = ftpcert_show(argv[0], o.password_file);
   else if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

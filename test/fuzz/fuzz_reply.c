@@ -5,6 +5,8 @@
  * whose sizes come from a generator seeded by the input; both transcripts
  * must be identical, every parsed reply must keep the codec's contract, and
  * the input used as a reply text must survive ftp_reply_format and parsing.
+ * The input is also read as the text of a 257 reply: a directory name found
+ * in it is never empty and holds no CR, LF or NUL.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -115,6 +117,23 @@ static void roundtrip(const uint8_t *data, size_t size) {
   free(text);
 }
 
+/* The input as the text of a 257 reply (ftp_reply_parse_path). */
+static void path257(const uint8_t *data, size_t size) {
+  struct ftp_buf out;
+  size_t n;
+  int r;
+
+  ftp_buf_init(&out, FTP_REPLY_MAX);
+  r = ftp_reply_parse_path((const char *)data, size, &out);
+  n = ftp_buf_len(&out);
+  CHECK(r == 0 || r == FTP_E_BAD_REPLY);
+  CHECK(r == 0 ? n > 0 && n + 2 <= size : n == 0);
+  CHECK(n == 0 || (memchr(ftp_buf_ptr(&out), '\r', n) == NULL &&
+                   memchr(ftp_buf_ptr(&out), '\n', n) == NULL &&
+                   memchr(ftp_buf_ptr(&out), 0, n) == NULL));
+  ftp_buf_free(&out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct ftp_buf whole, pieces;
   unsigned seed = 1;
@@ -132,5 +151,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ftp_buf_free(&whole);
   ftp_buf_free(&pieces);
   roundtrip(data, size);
+  path257(data, size);
   return 0;
 }

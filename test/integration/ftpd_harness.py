@@ -30,8 +30,9 @@ RUNAS, works.  When we are not root, ftpd ignores RUNAS and runs as us.
 API (details in each docstring):
 
     Ftpd(name, member=None, users=None, hosts=("127.0.0.1",), tls=False,
-         verbose=True, args=())
-        .start(detach=False), .stop(check=True) -> exit status, `with`,
+         verbose=True, args=(), user_options=None)
+        .start(detach=False, extra_groups=None), .stop(check=True) -> exit
+        status, `with`,
         .wait_exit(timeout, check=True) -> exit status (after a signal)
         .port, .host, .hosts, .dir, .member_path, .userfile_path,
         .xferlog_path, .pid_path, .keyring_path, .cafile (tls=True),
@@ -157,10 +158,12 @@ class Ftpd:
              certificate for localhost, 127.0.0.1 and ::1; CA: .cafile)
     verbose  -v: ftpd logs every command and reply (debug level)
     args     more ftpd arguments
+    user_options  {name: "readonly,umask=077"}: the options field of those
+             users' USERFILE lines
     """
 
     def __init__(self, name="ftpd", member=None, users=None, hosts=("127.0.0.1",),
-                 tls=False, verbose=True, args=()):
+                 tls=False, verbose=True, args=(), user_options=None):
         self.name = name
         self.hosts = tuple(hosts)
         self.host = self.hosts[0]
@@ -170,6 +173,7 @@ class Ftpd:
         self.tls = tls
         self.verbose = verbose
         self.args = list(args)
+        self.user_options = dict(user_options or {})
         self.proc = None
         self.daemon_pid = None
         self.exit_status = None
@@ -201,7 +205,10 @@ class Ftpd:
             home = self.home(u)
             home.mkdir(parents=True)
             _give(home, self.run_uid, self.run_gid)
-            lines.append(f"{u}:{_passwd_hash(pw) if pw is not None else '*'}:{home}")
+            line = f"{u}:{_passwd_hash(pw) if pw is not None else '*'}:{home}"
+            if self.user_options.get(u):
+                line += f":{self.user_options[u]}"
+            lines.append(line)
         self.userfile_path.write_text("\n".join(lines) + "\n")
         os.chmod(self.userfile_path, 0o644)
         if self.tls:
@@ -260,18 +267,22 @@ class Ftpd:
             env[var] = (old + ":" if old else "") + f"log_path={d}/{var[:4].lower()}"
         return env
 
-    def start(self, detach=False):
+    def start(self, detach=False, extra_groups=None):
         """Start ftpd and wait until every address of `hosts` accepts on
         .port, and the sessions of those probes have ended; fails with
         ftpd's output if it does not within a few seconds.  Returns self.
 
         detach: run `ftpd -d`: the process we start must exit 0 at once,
         leaving a daemon in a session of its own whose PID is read from
-        PIDFILE (.pid); stop() then stops that PID."""
+        PIDFILE (.pid); stop() then stops that PID.
+
+        extra_groups: supplementary group ids ftpd starts with (as root),
+        to see that the switch to RUNAS drops them."""
         if not detach:
             self.proc = ftptest.ServerProc(self._cmd(False), self.port, host=self.host,
                                            tmp=self.dir, name="ftpd",
-                                           logs=[self.xferlog_path])
+                                           logs=[self.xferlog_path],
+                                           extra_groups=extra_groups)
             self.proc.start()
         else:
             self._start_detached()

@@ -40,7 +40,7 @@ API summary (details in each docstring):
     src_dir(), build_dir(), peers_dir(), tmp_root(), tmpdir(name)
     ftpd_path(), ftp_path(), require_program(name), current_user()
     free_port(family), free_port_range(count, family), loopback(family),
-    family_of(host), ipv6_available(), url_host(host)
+    family_of(host), ipv6_available(), require_ipv6(), url_host(host)
     certs() -> Certs (ca_cert, server, wrong_name, self_signed: ServerCert;
                       alice, mallory: ClientCert)
     passwd_hash(password, salt)
@@ -48,7 +48,8 @@ API summary (details in each docstring):
     STANDARD_FILES
     client_env(extra), run(cmd, ...), run_ok(cmd, ...)
     Proc(cmd, name, ...), ServerProc(cmd, port, ...), stop_all(), live_procs()
-    wait_port(host, port, timeout), wait_for(predicate, timeout, what)
+    wait_port(host, port, timeout), wait_for(predicate, timeout, what),
+    closed_without_data(recv, what)
     lftp_cmd/lftp(...), lftp_quote(s), curl_cmd/curl(...),
     ftp_url(host, port, path)
     ftplib_no_resume_probe(...)
@@ -210,6 +211,14 @@ def ipv6_available():
         return False
 
 
+def require_ipv6():
+    """Fail (never skip) when ::1 cannot be bound: the IPv6 tests are part
+    of the suite, and a machine without IPv6 loopback cannot pass it."""
+    if not ipv6_available():
+        raise AssertionError("::1 cannot be bound on this machine: the IPv6 "
+                             "tests need IPv6 loopback (never a skip)")
+
+
 def free_port(family=socket.AF_INET):
     """A TCP port that was free on the loopback address of `family` a moment
     ago (bind to port 0, read it, close).  Another process may take it
@@ -273,6 +282,23 @@ def wait_port(host, port, timeout=START_TIMEOUT, proc=None):
     if proc is not None:
         msg += "\n" + proc.log()
     raise AssertionError(msg)
+
+
+def closed_without_data(recv, what="the connection"):
+    """Call recv() (a socket's or a TLS stream's read, under a timeout)
+    once, and require that the peer closed the connection without sending
+    a byte: b"" (a FIN, or a close_notify), a TCP EOF inside TLS
+    (ssl.SSLEOFError) or a reset all count as closed.  Data fails, and so
+    does a timeout: a peer that holds the connection open has not closed
+    it."""
+    try:
+        got = recv()
+    except (ssl.SSLEOFError, ConnectionResetError):
+        return
+    except socket.timeout:
+        raise AssertionError(f"{what} was held open (timeout), not closed") from None
+    if got:
+        raise AssertionError(f"{what} received {len(got)} bytes: {got[:40]!r}")
 
 
 def wait_for(predicate, timeout=START_TIMEOUT, what="condition", interval=0.05):
@@ -521,10 +547,12 @@ class Proc:
     cmd: argv list.  name: label for files and messages.  env: extra
     environment (on top of client_env()).  cwd: working directory.
     tmp: directory for the output files (default: a new tmpdir(name)).
+    extra_groups: supplementary group ids to start it with (root only).
     """
 
-    def __init__(self, cmd, name=None, env=None, cwd=None, tmp=None):
+    def __init__(self, cmd, name=None, env=None, cwd=None, tmp=None, extra_groups=None):
         self.cmd = [str(c) for c in cmd]
+        self.extra_groups = extra_groups
         self.name = name or Path(self.cmd[0]).name
         self.env = env
         self.cwd = cwd
@@ -563,7 +591,8 @@ class Proc:
             # without ever naming a process.
             self.popen = subprocess.Popen(
                 self.cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                env=_base_env(self.env), cwd=self.cwd, start_new_session=True)
+                env=_base_env(self.env), cwd=self.cwd, start_new_session=True,
+                extra_groups=self.extra_groups)
         _register(self)
         return self
 
@@ -619,8 +648,10 @@ class ServerProc(Proc):
     """
 
     def __init__(self, cmd, port, host="127.0.0.1", tmp=None, name=None,
-                 env=None, cwd=None, logs=(), ready_timeout=START_TIMEOUT):
-        super().__init__(cmd, name=name, env=env, cwd=cwd, tmp=tmp)
+                 env=None, cwd=None, logs=(), ready_timeout=START_TIMEOUT,
+                 extra_groups=None):
+        super().__init__(cmd, name=name, env=env, cwd=cwd, tmp=tmp,
+                         extra_groups=extra_groups)
         self.host = host
         self.port = port
         self.logs = [Path(p) for p in logs]

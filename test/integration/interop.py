@@ -8,11 +8,17 @@ interop` on the sanitizer build); `make check` runs it in both builds through te
 the integration runner (run.py) picks up like any other test module.
 
 One row per client and mode, printed as a table: PASS or FAIL with the
-reason; XFAIL marks a known problem (the row must fail in exactly that way;
-if it passes, XPASS fails the matrix so that the mark is removed).
+reason; XFAIL marks a known problem of a peer (Known): the row counts as
+XFAIL only if it failed, the client's log (and the server's) shows the
+problem's known cause, and the peer's version is one known to have it.  A
+failure without that evidence is a FAIL; so is the same failure from a
+version not known to have the bug (a fixed peer, a regression of ours);
+and a row that passes is an XPASS, which fails the matrix so that the mark
+is removed.
 Clients: lftp (GnuTLS), curl (OpenSSL), Python's ftplib.FTP_TLS,
 gnutls-cli --starttls-proto=ftp, rclone (Go; many connections sharing one
-TLS session cache) and Node's basic-ftp (multiconn.py).  Modes: explicit (AUTH TLS) and implicit
+TLS session cache) and Node's basic-ftp (multiconn.py).  Modes: explicit
+(AUTH TLS) and implicit
 (ftps://, TLSPORT) TLS; TLS 1.2 and 1.3 pinned by the client; PROT P and
 PROT C; PASV, EPSV, PORT, EPRT; IPv4 and IPv6; SECURE_SESSION_REUSE REQUIRED
 (the default; rows marked "reuse-req") with the clients that resume, and the
@@ -118,13 +124,12 @@ class Row:
     resumed: bool = True         # every data connection must have resumed
     refused: bool = False        # the row expects the data connection refused
     opts: dict = dataclasses.field(default_factory=dict)
-    # A known problem: (what, regex the failure reason must match).
-    # The row must fail that way (XFAIL); passing (XPASS) fails the matrix,
-    # so that the mark goes once the client is fixed.
-    xfail: tuple = ()
+    # A known problem of the peer (Known), or None.
+    xfail: object = None
     user: str = ""
     status: str = "-"
     reason: str = ""
+    log: str = ""                # the client's own log (stderr), for Known
     seconds: float = 0.0
 
     @property
@@ -288,7 +293,11 @@ def run_lftp(row, srv):
         url = ftptest.ftp_url(host, srv.port)
         argv[-1] = argv[-1].replace(url, url.replace(f"ftp://", "ftps://", 1)
                                     .replace(f":{srv.port}/", f":{srv.tlsport}/"))
+    if row.xfail:
+        # GnuTLS's handshake log (lftp's debug 13) shows what was sent.
+        argv[-1] = "debug 13; " + argv[-1]
     rc, out, err = ftptest.run(argv, timeout=ROW_TIMEOUT)
+    row.log = err
     if rc != 0:
         raise RowFailure(f"lftp exit {rc}: {last_error(err)}")
     for n in FILES:
@@ -332,6 +341,7 @@ def run_curl(row, srv):
     rc, out, err = ftptest.curl(args, user=row.user, password=srv.password,
                                 cafile=srv.cafile, tls=row.tls, ssl_reqd=row.prot == "P",
                                 max_time=row.opts.get("max_time", ROW_TIMEOUT - 10))
+    row.log = err
     if rc != 0:
         raise RowFailure(f"curl exit {rc}: {last_error(err)}")
     listing = (d / "listing.txt").read_text()
@@ -513,6 +523,95 @@ def run_gnutls_cli(row, srv):
 
 
 # ---------------------------------------------------------------------------
+# Known problems of peers
+
+@dataclasses.dataclass(frozen=True)
+class Known:
+    """A known problem of a peer.  A failing row is XFAIL only when
+    evidence(row, server) finds the problem's cause in the client's log
+    (row.log) and the server's, and the peer's version is within
+    `versions` (first, last; inclusive): a fixed peer turns the row red
+    (XPASS if it passes, FAIL if it fails otherwise)."""
+    what: str
+    program: str
+    versions: tuple
+    evidence: object
+
+
+def server_logged(what, timeout=5):
+    """Poll what() until it is true: ftpd logs the end of a session the
+    client has just left a moment later.  True or False."""
+    try:
+        ftptest.wait_for(what, timeout, "the server's log line")
+        return True
+    except AssertionError:
+        return False
+
+
+def lftp_sends_ipv6_literal_as_sni(row, srv):
+    """lftp put the literal "::1" in the server_name extension (GnuTLS's
+    handshake log, debug 13), GnuTLS on our side refused it, and lftp got
+    that fatal alert."""
+    return (re.search(r"sent server name: '::1'", row.log) is not None
+            and "gnutls_handshake: A TLS fatal alert has been received" in row.log
+            and server_logged(lambda: re.search(
+                r"\[#\d+ -@::1\] TLS handshake failed: TLS error: "
+                r"A disallowed SNI server name has been received", srv.stderr())))
+
+
+def curl_no_tls_on_active_data(row, srv):
+    """curl#10666: curl accepted the server's active data connection and
+    never began a TLS handshake on it (no Client hello after the accept),
+    so it ran into --max-time (exit 28) while ftpd waited for the
+    handshake: the RETR ended with TLS not established (curl closed the
+    data connection first) or was abandoned (it closed the control
+    connection first)."""
+    at = row.log.find("* Connection accepted from server")
+    return (at >= 0 and "TLS handshake, Client hello" not in row.log[at:]
+            and "curl: (28)" in row.log
+            and server_logged(lambda: any(
+                re.search(r"RETR /one\.bin(: 0 bytes in .*TLS not established"
+                          r"| abandoned: the session ended)", l)
+                for l in session_log(srv, row.user)[0])))
+
+
+LFTP_SNI = Known("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
+                 "lftp", ((4, 9, 2), (4, 9, 2)), lftp_sends_ipv6_literal_as_sni)
+CURL_10666 = Known("curl 7.87-7.88 starts no TLS on active data connections (curl#10666)",
+                   "curl", ((7, 87, 0), (7, 88, 1)), curl_no_tls_on_active_data)
+
+
+_version_cache = {}
+
+
+def program_version(prog):
+    """The version of lftp or curl as a tuple of ints, e.g. (4, 9, 2)."""
+    if prog not in _version_cache:
+        rc, out, _ = ftptest.run([ftptest.require_program(prog), "--version"], timeout=10)
+        m = re.search(r"(?:Version |curl )(\d+)\.(\d+)\.(\d+)", out)
+        if rc != 0 or not m:
+            raise AssertionError(f"cannot read the version of {prog}: {out[:200]!r}")
+        _version_cache[prog] = tuple(int(x) for x in m.groups())
+    return _version_cache[prog]
+
+
+def judge_known(row, srv):
+    """Turn a row with a Known problem into XFAIL, XPASS or FAIL."""
+    k = row.xfail
+    version = program_version(k.program)
+    shown = ".".join(map(str, version))
+    if row.status == "PASS":
+        row.status, row.reason = "XPASS", f"known problem gone? ({k.what})"
+    elif not k.versions[0] <= version <= k.versions[1]:
+        row.status = "FAIL"
+        row.reason = f"{k.program} {shown} is not known to have: {k.what}: {row.reason}"
+    elif not k.evidence(row, srv):
+        row.status = "FAIL"
+        row.reason = f"not the known problem ({k.what}): no evidence in the logs: {row.reason}"
+    else:
+        row.status, row.reason = "XFAIL", f"{k.what} ({k.program} {shown}): {row.reason}"
+
+
 # Clients that open many connections: rclone, Node basic-ftp (multiconn.py)
 
 RCLONE_TREE = {"empty.bin": 0, "one.bin": 1, "mid.bin": 100_003, "big.bin": 1 << 20,
@@ -614,15 +713,12 @@ def rows():
     # GnuTLS lets no server override its server_name parser.  A host name
     # works, but this machine has none for ::1.
     add(Row("lftp", "", "strict", run_lftp, tls="1.2", verb="EPSV", family=V6,
-            xfail=("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
-                   r"TLS fatal alert has been received")))
+            xfail=LFTP_SNI))
     add(Row("lftp", "", "strict", run_lftp, tls="1.3", verb="EPRT", family=V6,
-            xfail=("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
-                   r"TLS fatal alert has been received")))
+            xfail=LFTP_SNI))
     add(Row("lftp", "ftps://", "strict", run_lftp, tls="1.2", verb="PASV", implicit=True))
     add(Row("lftp", "ftps://", "strict", run_lftp, tls="1.3", verb="EPSV", implicit=True,
-            family=V6, xfail=("lftp sends the IP literal ::1 as SNI; GnuTLS refuses it",
-                              r"TLS fatal alert has been received")))
+            family=V6, xfail=LFTP_SNI))
     add(Row("lftp", "", "open", run_lftp, tls="1.3", verb="PASV", prot="C"))
     # CCC at RFC4217: lftp's close_notify first, then ftpd's (the listing
     # and the gets run in clear control after it).
@@ -645,9 +741,7 @@ def rows():
     # in 8.0): it accepts the server's connection and never starts the
     # handshake.  Its active rows use PROT C; one shows the bug.
     add(Row("curl", "-P --disable-eprt", "strict", run_curl, tls="1.3", verb="PORT",
-            opts={"max_time": 4},
-            xfail=("curl 7.88 starts no TLS on active data connections (curl#10666)",
-                   r"curl exit 28")))
+            opts={"max_time": 4}, xfail=CURL_10666))
     add(Row("curl", "-P --disable-eprt --ftp-ssl-control", "open", run_curl, tls="1.2",
             verb="PORT", prot="C"))
     add(Row("curl", "-P --ftp-ssl-control", "open", run_curl, tls="1.3", verb="EPRT",
@@ -728,13 +822,10 @@ def run_row(row, servers):
     except Exception as e:  # a bug in a row must not hide the others
         row.status, row.reason = "FAIL", f"{type(e).__name__}: {e}"[:200]
     if row.xfail:
-        what, pattern = row.xfail
-        if row.status == "PASS":
-            row.status, row.reason = "XPASS", f"known problem gone? ({what})"
-        elif re.search(pattern, row.reason):
-            row.status, row.reason = "XFAIL", f"{what}: {row.reason}"
-        else:
-            row.reason = f"not the known problem ({what}): {row.reason}"
+        try:
+            judge_known(row, servers[row.config])
+        except Exception as e:  # as above: one row's problem, not the matrix's
+            row.status, row.reason = "FAIL", f"judging the known problem: {e}"[:200]
     row.seconds = time.monotonic() - t0
     return row
 

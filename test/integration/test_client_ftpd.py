@@ -187,6 +187,7 @@ class TlsRequired(ClientTest):
             "get big.bin", "put mine.bin put1.bin", "rename put1.bin put2.bin",
             "size put2.bin", "modtime put2.bin",
             "mkdir sub", "cd sub", "mput *.dat", "nlist", "cdup",
+            "mkdir kept", "put mine.bin kept/mine.bin", "cd kept", "mput *.dat", "cdup",
             "lcd " + str(self.work / "dl"), "mget *.bin", "lcd " + str(self.work),
             "delete put2.bin", "mdelete sub/*.dat", "rmdir sub",
             "stat", "feat", "quote NOOP", "status", "quit", ""])
@@ -207,7 +208,11 @@ class TlsRequired(ClientTest):
         for cmd in ("RNFR put1.bin", "RNTO put2.bin", "MKD sub", "RMD sub", "DELE put2.bin",
                     "STOR m1.dat", "MLSD", "SIZE put2.bin", "MDTM put2.bin"):
             self.assertIn(f"-> {cmd}", log)
-        self.assertEqual(ftptest.sha256(src), ftptest.sha256(self.work / "mine.bin"))
+        # The uploads, byte for byte on the server's disk (put2.bin and
+        # sub/ were deleted; their twins in kept/ were not).
+        for name in ("mine.bin", "m1.dat", "m2.dat"):
+            self.assertEqual(ftptest.sha256(self.server_file("kept") / name),
+                             ftptest.sha256(self.work / name), f"{name} on the server")
 
     def test_batch_stops_at_first_failure(self):
         rc, out, err = self.batch("get missing.bin\nget one.bin\n")
@@ -248,6 +253,8 @@ class TlsRequired(ClientTest):
                 self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
                 self.assertEqual(err.count(f"TLS{ver} resumed"), 2, err)
                 self.same(self.work / "big.bin", "big.bin")
+                self.same(self.server_file("b2.bin"), "big.bin")
+                self.server_file("b2.bin").unlink()
 
     def test_pasv_when_epsv4_false(self):
         rc, out, err = self.batch("ls\n", member_text="EPSV4 FALSE\n")
@@ -271,6 +278,7 @@ class TlsRequired(ClientTest):
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
         self.assertEqual((self.work / "t.txt").read_text(), TEXT)
         self.assertEqual((self.work / "raw.txt").read_text(), TEXT)
+        self.assertEqual(self.server_file("back.txt").read_bytes(), TEXT.encode())
         self.assertIn("-> TYPE A", self.new_log())
 
     def test_ccc_refused_by_server_policy(self):
@@ -312,14 +320,14 @@ class TlsRequiredIPv6(ClientTest):
 
     @classmethod
     def setUpClass(cls):
-        if not ftptest.ipv6_available():
-            raise unittest.SkipTest("::1 cannot be bound on this machine")
+        ftptest.require_ipv6()
         super().setUpClass()
 
     def test_session_over_ipv6(self):
         rc, out, err = self.batch("ls\nget big.bin\nput big.bin v6.bin\n")
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
         self.same(self.work / "big.bin", "big.bin")
+        self.same(self.server_file("v6.bin"), "big.bin")
         self.assertIn("-> EPSV", self.new_log())
         rc, out, err = self.batch("get one.bin\n", args=["-A"])
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
@@ -482,6 +490,7 @@ class ClientCertificate(ClientTest):
         rc, out, err = self.batch("get big.bin\nput big.bin c.bin\n", args=["--cert", alice.pem])
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
         self.same(self.work / "big.bin", "big.bin")
+        self.same(self.server_file("c.bin"), "big.bin")
         rc, out, err = self.batch("ls\n", args=["--cert", alice.cert, "--key", alice.key])
         self.assertEqual(rc, 0, fc.show(rc, out, err, self.srv))
 

@@ -12,11 +12,15 @@ run against build/san/ checks the server under ASan and UBSan.
                 of MiB over IPv4 and IPv6, every data mode, resume, REST, TYPE
                 A, the namespace commands, listings, FEAT/OPTS/HELP/SITE,
                 reply codes, confinement, bounce, ABOR/STAT/QUIT during a
-                transfer, failed logins, a client vanishing mid-upload, the
-                transfer log
-    Timers      INACTIVE and DATATIMEOUT
+                transfer, failed logins (same reply and delay for unknown
+                users), a STOR answered 425 (the file is kept), a client
+                vanishing mid-upload, the transfer log
+    Timers      INACTIVE and DATATIMEOUT (a STOR never connected keeps the file)
     Passive     PASSIVEDATAPORTS, PASSIVEADDRESS, data-connection theft
     Anonymous   ANONYMOUS (read-only), BANNER, LOGINMSG
+    Accounts    USERFILE options readonly and umask=, UMASK, RUNAS (ftpd's ids,
+                owners of uploads); RunasRoot: RUNAS root refused
+    ReplySecurity  REPLYSECURITYLEVEL 1
     Limits      MAXSESSIONS, MAXSESSIONSPERIP
     Signals     SIGHUP (a new member, a broken one), SIGTERM during a transfer
     Daemon      ftpd -d
@@ -40,7 +44,7 @@ import zlib
 from pathlib import Path
 
 import ftptest
-from ftpd_harness import Ftpd, ftpd_check
+from ftpd_harness import Ftpd, ftpd_check, runas_account
 
 # One big file ("tens of MiB"), not a multiple of any block or buffer size;
 # the transfers of it dominate the run time, so it is made once.
@@ -50,8 +54,10 @@ TIMEOUT = 10
 
 
 def hosts():
-    """The loopback addresses to test: 127.0.0.1, and ::1 when it exists."""
-    return ["127.0.0.1", "::1"] if ftptest.ipv6_available() else ["127.0.0.1"]
+    """The loopback addresses to test: 127.0.0.1 and ::1 (a machine that
+    cannot bind ::1 fails the IPv6 tests, never skips them)."""
+    ftptest.require_ipv6()
+    return ["127.0.0.1", "::1"]
 
 
 def reply(f, cmd):
@@ -990,19 +996,66 @@ class Basic(ServerTest):
         self.assertFalse([p for p in self.srv.home().iterdir() if p.name.startswith("nul")],
                          "a refused line was run")
 
-    def test_failed_logins(self):
-        """A failure costs a delay and a 530 whether or not the user exists;
-        LOGINATTEMPTS (2 here) failures end the session with 421."""
-        f = self.ftp(login=False)
+    def failed_login(self, f, user, password):
+        """USER, then a wrong PASS: (USER reply, PASS reply, seconds the PASS
+        reply took)."""
+        u = reply(f, f"USER {user}")
         t0 = time.monotonic()
-        self.assertCode(reply(f, f"USER {self.srv.user}"), 331)
-        self.assertEqual(reply(f, "PASS wrong"), "530 Login incorrect.")
-        self.assertGreater(time.monotonic() - t0, 0.9, "no delay after a failed login")
-        self.assertCode(reply(f, "USER nosuchuser"), 331, "USER of an unknown user")
-        self.assertEqual(reply(f, "PASS x"), "421 Too many failed logins: closing control connection")
-        self.assertEqual(f.file.readline(), "", "session still open")
+        p = reply(f, f"PASS {password}")
+        return u, p, time.monotonic() - t0
+
+    def test_failed_logins(self):
+        """A failure costs a delay of one second and the same replies
+        whether or not the user exists: each order is tested while
+        LOGINATTEMPTS (2 here) has not ended the session yet.  The second
+        failure ends the session with 421."""
+        known = (self.srv.user, "wrong")
+        unknown = ("nosuchuser", "x")
+        seen = {}
+        for first, second in ((unknown, known), (known, unknown)):
+            with self.subTest(first=first[0]):
+                f = self.ftp(login=False)
+                u, p, secs = self.failed_login(f, *first)
+                seen[first[0]] = (u, p)
+                self.assertEqual(u, "331 Please specify the password.", f"USER {first[0]}")
+                self.assertEqual(p, "530 Login incorrect.", f"PASS for {first[0]}")
+                self.assertGreater(secs, 0.9, f"no delay after a failed login of {first[0]}")
+                u, p, secs = self.failed_login(f, *second)
+                self.assertEqual(u, "331 Please specify the password.", f"USER {second[0]}")
+                self.assertEqual(p, "421 Too many failed logins: closing control connection")
+                self.assertGreater(secs, 0.9, f"no delay after a failed login of {second[0]}")
+                self.assertEqual(f.file.readline(), "", "session still open")
+        self.assertEqual(seen[known[0]], seen[unknown[0]],
+                         "an unknown user is answered differently")
         self.srv.wait_log("2 failed logins: ending the session")
         self.ftp().voidcmd("NOOP")
+
+    def test_stor_425_keeps_the_file(self):
+        """A file to be written is created only once the data connection is
+        ready: STOR, APPE and REST+STOR whose data connection cannot be made
+        (PORT to a port nobody listens on: 425) leave the file they were to
+        replace exactly as it was."""
+        remote = self.workdir()
+        disk = self.srv.home() / remote / "keep.bin"
+        content = seeded(100003, "keep")
+        disk.write_bytes(content)
+        self.srv.give(disk)
+        before = disk.stat()
+        with socket.socket() as s:          # a port that was free a moment ago:
+            s.bind(("127.0.0.1", 0))        # nobody listens on it
+            port = s.getsockname()[1]
+        f = self.ftp("127.0.0.1")
+        f.voidcmd("TYPE I")
+        for rest, verb in ((None, "STOR"), (None, "APPE"), ("REST 5", "STOR")):
+            with self.subTest(verb=verb, rest=rest):
+                self.assertCode(reply(f, f"PORT 127,0,0,1,{port >> 8},{port & 255}"), 200)
+                if rest:
+                    self.assertCode(reply(f, rest), 350)
+                self.assertCode(reply(f, f"{verb} {remote}/keep.bin"), 150)
+                self.assertCode(f.getmultiline(), 425)
+                self.assertEqual(disk.read_bytes(), content, f"{verb} lost the file's content")
+                self.assertEqual(disk.stat().st_mtime_ns, before.st_mtime_ns)
+        self.assertEqual(sorted(os.listdir(disk.parent)), ["keep.bin"], "a file was created")
 
     def test_confinement(self):
         """../, absolute paths, a symlink to /etc, a symlink to a sibling of
@@ -1188,10 +1241,15 @@ class Timers(ServerTest):
         got += read_all(s)
         s.close()
         self.assertCode(f.voidresp(), 226)
-        self.assertEqual(hashlib.sha256(got).hexdigest(), self.digest["big.bin"])
         t1 = time.monotonic()
+        # The idle clock starts again at the 226: no 421 follows it at once
+        # (it would if INACTIVE had been counting during the transfer).
+        self.assertFalse(pending(f), "421 right after the transfer")
+        self.assertEqual(hashlib.sha256(got).hexdigest(), self.digest["big.bin"])
         self.assertEqual(f.getmultiline(), "421 Timeout (2 seconds): closing control connection")
-        self.assertGreater(time.monotonic() - t1, 1.5)
+        # A loose bound: INACTIVE is 2 s; a busy machine may delay our read
+        # of the 226 but never makes the 421 come early.
+        self.assertGreater(time.monotonic() - t1, 1.0)
 
     def test_datatimeout(self):
         """A passive port nobody connects to: 425 within DATATIMEOUT; a
@@ -1214,6 +1272,39 @@ class Timers(ServerTest):
         assert_no_thread_waits_on_a_peer(self, self.srv)
         s.close()
         self.assertCode(reply(f, "NOOP"), 200)
+
+    def test_stor_never_connected_keeps_the_file(self):
+        """STOR after EPSV, and the client never connects: 425 after
+        DATATIMEOUT, and the file it was to replace is untouched."""
+        disk = self.srv.home() / "pub" / "keep.txt"
+        disk.write_bytes(b"keep me\n" * 100)
+        self.srv.give(disk)
+        f = self.ftp()
+        f.voidcmd("TYPE I")
+        self.assertCode(reply(f, "EPSV"), 229)
+        self.assertCode(f.sendcmd("STOR pub/keep.txt"), 150)
+        self.assertEqual(f.getmultiline(), "425 Can't open data connection: timed out")
+        self.assertEqual(disk.read_bytes(), b"keep me\n" * 100)
+        self.assertCode(reply(f, "NOOP"), 200)
+
+
+    def test_commands_pipelined_with_the_transfer(self):
+        """ABOR or STAT sent in the same packet as RETR arrive while the
+        file is being opened: they are still answered during the transfer,
+        not left unread until the data connection times out (found by
+        fuzz_session)."""
+        for verb, codes in (("ABOR", (426, 226)), ("STAT", (211, 425))):
+            with self.subTest(verb=verb):
+                f = self.ftp()
+                self.assertCode(reply(f, "PASV"), 227)
+                f.sock.sendall(f"RETR pub/big.bin\r\n{verb}\r\n".encode())
+                self.assertCode(f.getmultiline(), 150)
+                first = f.getmultiline()
+                self.assertCode(first, codes[0], f"{verb} waited for the transfer's end")
+                if verb == "STAT":
+                    self.assertRegex(first, r"Transfer in progress: /pub/big\.bin")
+                self.assertCode(f.getmultiline(), codes[1])
+                self.assertCode(reply(f, "NOOP"), 200)
 
 
 class Passive(ServerTest):
@@ -1289,49 +1380,67 @@ class Passive(ServerTest):
                                              "-o", self.local() / "x"])
         self.assertNotEqual(rc, 0, "curl active mode worked with PORTCOMMAND REJECT")
 
+    def thief(self, port):
+        """A connection to the passive port from 127.0.0.2: another address
+        of this host, so not the control connection's peer."""
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(t.close)
+        t.bind(("127.0.0.2", 0))
+        t.settimeout(TIMEOUT)
+        t.connect(("127.0.0.1", port))
+        return t
+
     def test_data_connection_theft(self):
-        """A connection to the passive port from another address of the
-        same host (127.0.0.2) is dropped without a byte; the client's own
-        connection then gets the whole file."""
+        """PASSIVEDATACONN NOREDIRECT: a connection to the passive port from
+        another address (127.0.0.2) is closed at once without a byte, and
+        what it sends is never stored, whether it comes before the transfer
+        command or after its 150 (while the server waits for its data
+        connection); the client's own connection then gets the transfer."""
         for direction in ("RETR", "STOR"):
-            with self.subTest(direction=direction):
-                f = self.ftp("127.0.0.1")
-                f.voidcmd("TYPE I")
-                port = ftplib.parse229(f.sendcmd("EPSV"), f.sock.getpeername())[1]
-                thief = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                self.addCleanup(thief.close)
-                thief.bind(("127.0.0.2", 0))
-                thief.settimeout(TIMEOUT)
-                thief.connect(("127.0.0.1", port))
-                self.srv.wait_log("data connection from 127.0.0.2 refused: not the control peer")
-                try:
-                    stolen = thief.recv(1 << 16)
-                    thief.sendall(b"thief's data")
-                except OSError:
-                    stolen = b""
-                self.assertEqual(stolen, b"", "the thief got data")
-                real = socket.create_connection(("127.0.0.1", port), TIMEOUT)
-                self.addCleanup(real.close)
-                if direction == "RETR":
-                    self.assertCode(f.sendcmd("RETR pub/mid.bin"), 150)
-                    data = read_all(real)
-                    real.close()
-                    self.assertCode(f.voidresp(), 226)
-                    self.assertEqual(hashlib.sha256(data).hexdigest(), self.digest["mid.bin"])
-                else:
-                    self.assertCode(f.sendcmd("STOR stolen.bin"), 150)
-                    real.sendall(b"the client's data")
-                    real.close()
-                    self.assertCode(f.voidresp(), 226)
-                    self.assertEqual((self.srv.home() / "stolen.bin").read_bytes(),
-                                     b"the client's data")
-                # One connection per listener: a late thief finds it closed.
-                late = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                self.addCleanup(late.close)
-                late.bind(("127.0.0.2", 0))
-                late.settimeout(TIMEOUT)
-                with self.assertRaises(ConnectionRefusedError):
-                    late.connect(("127.0.0.1", port))
+            for when in ("before", "after 150"):
+                with self.subTest(direction=direction, when=when):
+                    self.one_theft(direction, when)
+
+    def one_theft(self, direction, when):
+        name = f"stolen-{when[0]}.bin"
+        f = self.ftp("127.0.0.1")
+        f.voidcmd("TYPE I")
+        port = ftplib.parse229(f.sendcmd("EPSV"), f.sock.getpeername())[1]
+        before = self.srv.stderr().count("data connection from 127.0.0.2 refused")
+        cmd = "RETR pub/mid.bin" if direction == "RETR" else f"STOR {name}"
+        if when == "after 150":
+            self.assertCode(f.sendcmd(cmd), 150)
+        thief = self.thief(port)
+        if direction == "STOR":
+            try:
+                thief.sendall(b"thief's data")
+            except (BrokenPipeError, ConnectionResetError):
+                pass                # already closed: nothing was sent
+        ftptest.closed_without_data(lambda: thief.recv(1 << 16), "the thief's connection")
+        ftptest.wait_for(lambda: self.srv.stderr().count(
+            "data connection from 127.0.0.2 refused: not the control peer") > before,
+            5, "the refusal in the log")
+        real = socket.create_connection(("127.0.0.1", port), TIMEOUT)
+        self.addCleanup(real.close)
+        if when == "before":
+            self.assertCode(f.sendcmd(cmd), 150)
+        if direction == "RETR":
+            data = read_all(real)
+            real.close()
+            self.assertCode(f.voidresp(), 226)
+            self.assertEqual(hashlib.sha256(data).hexdigest(), self.digest["mid.bin"])
+        else:
+            real.sendall(b"the client's data")
+            real.close()
+            self.assertCode(f.voidresp(), 226)
+            self.assertEqual((self.srv.home() / name).read_bytes(), b"the client's data")
+        # One connection per listener: a late thief finds it closed.
+        late = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(late.close)
+        late.bind(("127.0.0.2", 0))
+        late.settimeout(TIMEOUT)
+        with self.assertRaises(ConnectionRefusedError):
+            late.connect(("127.0.0.1", port))
 
 
 class Anonymous(ServerTest):
@@ -1419,6 +1528,185 @@ class Anonymous(ServerTest):
         f = self.ftp(login=False)
         self.assertCode(reply(f, "USER ftpanon"), 331)
         self.assertCode(reply(f, "PASS anything"), 530)
+
+
+def tree_state(root):
+    """What a session could change below root: every path with its mode,
+    owner, size, mtime and content."""
+    out = []
+    for p in sorted([root, *root.rglob("*")]):
+        st = p.lstat()
+        body = p.read_bytes() if p.is_file() else b""
+        out.append((str(p.relative_to(root)), st.st_mode, st.st_uid, st.st_mtime_ns, body))
+    return out
+
+
+def proc_ids(pid):
+    """{"Uid": [real, effective, saved, fs], "Gid": [...], "Groups": [...]}
+    of a process, from /proc/PID/status."""
+    ids = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Uid", "Gid", "Groups"):
+            ids[key] = [int(v) for v in value.split()]
+    return ids
+
+
+class Accounts(ServerTest):
+    """USERFILE options (readonly, umask=), UMASK, RUNAS: who may change
+    files, with which modes, and whose they are on disk."""
+
+    @classmethod
+    def setUpClass(cls):
+        ftptest.require_program("curl")
+        cls.srv = Ftpd("accounts", users={"alice": "alice-Secret-1", "reader": "reader-Secret-2",
+                                          "private": "private-Secret-3"},
+                       user_options={"reader": "readonly", "private": "umask=077"})
+        cls.addClassCleanup(cls.srv.stop)
+        home = cls.srv.home("reader")
+        cls.digest = ftptest.make_tree(home / "pub", {"mid.bin": FILES["mid.bin"]})
+        (home / "sub").mkdir()
+        (home / "sub" / "x.txt").write_text("x\n")
+        cls.srv.give(home)
+        # Started with supplementary groups (as root): the switch to RUNAS
+        # must drop them.
+        cls.srv.start(extra_groups=[4, 24] if os.geteuid() == 0 else None)
+
+    def login(self, user):
+        f = self.ftp(user=user, password=self.srv.users[user])
+        f.voidcmd("TYPE I")
+        return f
+
+    def test_readonly_user(self):
+        """readonly: every command that changes files is refused with 550,
+        before any 150; downloads and listings work; nothing on disk
+        changes (ftplib command by command, then curl and lftp uploads)."""
+        home = self.srv.home("reader")
+        before = tree_state(home)
+        f = self.login("reader")
+        got = io.BytesIO()
+        f.retrbinary("RETR pub/mid.bin", got.write)
+        self.assertEqual(hashlib.sha256(got.getvalue()).hexdigest(), self.digest["mid.bin"])
+        self.assertEqual(sorted(f.nlst()), ["pub", "sub"])
+        for cmd in ("STOR new.bin", "STOR pub/mid.bin", "APPE pub/mid.bin", "STOU",
+                    "STOU pub/x"):
+            with self.subTest(cmd=cmd):
+                d = Data(f, "EPSV")
+                self.assertCode(reply(f, cmd), 550, cmd)
+                d.close()
+        for cmd in ("MKD newdir", "RMD sub", "DELE pub/mid.bin", "DELE sub/x.txt",
+                    "RNFR pub/mid.bin", "SITE CHMOD 777 pub/mid.bin",
+                    "MFMT 20000101000000 pub/mid.bin"):
+            with self.subTest(cmd=cmd):
+                self.assertCode(reply(f, cmd), 550, cmd)
+        self.assertNotIn("w", dict(f.mlsd("pub"))["mid.bin"]["perm"])
+        d = self.local()
+        src = ftptest.make_file(d / "up.bin", 1000)
+        rc, out, err = curl_plain(self.srv, ["-T", src, self.srv.url("up.bin")],
+                                  user="reader", password=self.srv.users["reader"])
+        self.assertNotEqual(rc, 0, "curl uploaded as a readonly user")
+        self.assertIn("< 550", err)
+        rc, out, err = ftptest.lftp(self.srv.host, self.srv.port, "reader", self.srv.users["reader"],
+                                    [f"put {ftptest.lftp_quote(src)} -o pub/mid.bin"],
+                                    settings=["ftp:ssl-allow false", "ftp:ssl-force false"])
+        self.assertNotEqual(rc, 0, "lftp uploaded as a readonly user")
+        self.assertEqual(tree_state(home), before, "the readonly user's tree changed")
+        # The same server lets a user without the option write.
+        w = self.login("alice")
+        stor(w, "w.bin", b"written")
+        self.assertEqual((self.srv.home("alice") / "w.bin").read_bytes(), b"written")
+
+    def test_umask_per_user_and_default(self):
+        """umask=077 gives that user's new files 0600 and directories 0700;
+        a user without the option gets UMASK (default 027: 0640, 0750),
+        for STOR, APPE, STOU and MKD alike."""
+        for user, fmode, dmode in (("private", 0o600, 0o700), ("alice", 0o640, 0o750)):
+            with self.subTest(user=user):
+                f = self.login(user)
+                home = self.srv.home(user)
+                stor(f, "s.bin", b"s")
+                stor(f, "a.bin", b"a", cmd="APPE")
+                _, final = stor(f, "", b"u", cmd="STOU")
+                unique = re.search(r"unique file name: /?([^)\s]+)\)", final)
+                self.assertTrue(unique, final)
+                f.mkd("made")
+                for name in ("s.bin", "a.bin", unique.group(1)):
+                    self.assertEqual(stat_mode(home / name), fmode, f"{user}: {name}")
+                self.assertEqual(stat_mode(home / "made"), dmode, f"{user}: MKD")
+
+    def test_runas_serves_and_owns(self):
+        """Started as root, ftpd serves as RUNAS (nobody here): its real,
+        effective, saved and file-system ids are RUNAS's, with no
+        supplementary groups, and every file or directory a session creates
+        belongs to RUNAS.  Started as anyone else, it runs as that user."""
+        _, uid, gid = runas_account()
+        ids = proc_ids(self.srv.pid)
+        self.assertEqual(ids["Uid"], [uid] * 4, f"ftpd's uids: {ids}")
+        self.assertEqual(ids["Gid"], [gid] * 4, f"ftpd's gids: {ids}")
+        if os.geteuid() == 0:
+            self.assertNotEqual(uid, 0)
+            self.assertEqual(ids["Groups"], [], "ftpd kept supplementary groups")
+        f = self.login("alice")
+        stor(f, "owned.bin", b"owned")
+        f.mkd("owned.d")
+        for name in ("owned.bin", "owned.d"):
+            st = (self.srv.home("alice") / name).stat()
+            self.assertEqual((st.st_uid, st.st_gid), (uid, gid), f"owner of {name}")
+
+
+def stat_mode(p):
+    return p.stat().st_mode & 0o7777
+
+
+class RunasRoot(unittest.TestCase):
+    def test_root_refused(self):
+        """RUNAS root (uid 0): ftpd refuses to serve and exits 1, as root;
+        not as root, it ignores RUNAS and serves as its own user."""
+        srv = Ftpd("runas-root", member={"RUNAS": "root"})
+        if os.geteuid() != 0:
+            with srv:
+                self.assertEqual(proc_ids(srv.pid)["Uid"][1], os.geteuid())
+            return
+        rc, out, err = ftptest.run([ftptest.ftpd_path(), "-f", srv.member_path], timeout=10)
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("RUNAS root: refusing to serve as root", err)
+
+
+class ReplySecurity(ServerTest):
+    """REPLYSECURITYLEVEL 1: no address, host name, port or server name in
+    the greeting and in STAT; level 0 (the Basic server) shows them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = Ftpd("replysec", member={"REPLYSECURITYLEVEL": 1})
+        cls.addClassCleanup(cls.srv.stop)
+        cls.srv.start()
+
+    def replies(self, srv):
+        c = socket.create_connection((srv.host, srv.port), TIMEOUT)
+        self.addCleanup(c.close)
+        cf = c.makefile("rb")
+        self.addCleanup(cf.close)
+        texts = [read_reply(cf)]
+        for cmd in (f"USER {srv.user}", f"PASS {srv.password}", "STAT", "SYST", "HELP",
+                    "FEAT", "PWD"):
+            c.sendall(cmd.encode() + b"\r\n")
+            texts.append(read_reply(cf))
+        return texts, c.getsockname()[1]
+
+    def test_level_1_hides_addresses(self):
+        texts, client_port = self.replies(self.srv)
+        self.assertEqual(texts[0], "220 Service ready.")
+        self.assertCode(texts[3], 211)
+        for t in texts:
+            for secret in ("127.0.0.1", str(client_port), str(self.srv.port), "ftpd",
+                           "Connected to"):
+                self.assertNotIn(secret, t)
+        # Level 0 shows what level 1 hides: the test can tell them apart.
+        with Ftpd("replysec0") as srv0:
+            texts0, port0 = self.replies(srv0)
+        self.assertEqual(texts0[0], "220 ftpd ready.")
+        self.assertIn("Connected to 127.0.0.1", texts0[3])
 
 
 class Limits(ServerTest):

@@ -206,6 +206,28 @@ class ExplicitRequired(ServerCase):
                 self.assertEqual(commands, ["AUTH TLS"])
                 self.assertNotIn("injected@", log)
 
+    def test_client_hello_pipelined_after_auth_is_tls(self):
+        # The other half of the rule above: bytes after the AUTH line are
+        # the handshake's.  A ClientHello sent in the same segment as
+        # "AUTH TLS" is taken as such: the handshake completes and the
+        # session works.
+        c = self.ctrl()
+        tls = Tls(c.sock, self.ctx())
+        try:
+            tls.obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        hello = tls.outb.read()
+        self.assertTrue(hello.startswith(b"\x16\x03"), hello[:8])
+        c.sock.sendall(b"AUTH TLS\r\n" + hello)
+        self.assertReply(c.reply(), 234)
+        tls.inb.write(c.buf)            # the server's reply to the ClientHello
+        c.buf = b""
+        c.tls = tls.handshake()
+        c.login()
+        self.assertReply(c.cmd("PWD"), 257)
+        self.srv.wait_log(f"{len(hello)} bytes after AUTH go to TLS")
+
     def test_clear_data_refused_with_521_before_150(self):
         # AUTH TLS, no PROT P: every transfer and listing command is
         # answered 521 at once: no 150, nothing on the data connection.
@@ -282,10 +304,13 @@ class ExplicitRequired(ServerCase):
         c.expect("TYPE I", 200)
         d = self.data(c, ctx)
         self.assertReply(c.cmd("STOR cut.bin"), 150)
-        d.send(os.urandom(100 * KIB))
+        body = os.urandom(100 * KIB)
+        d.send(body)
         d.sock.shutdown(socket.SHUT_WR)    # a FIN, no close_notify
         r = c.reply()
         self.assertReply(r, 426)
+        # A failed upload keeps what arrived (the client may resume it).
+        self.assertEqual(self.srv.path("cut.bin").read_bytes(), body)
         self.srv.wait_log("STOR /cut.bin: upload ended without TLS close_notify: truncated?")
         self.srv.wait_log(re.compile(r"STOR /cut\.bin: 102400 bytes in .*: "
                                      r"TLS stream ended without close_notify"))
@@ -397,8 +422,8 @@ class ExplicitRequired(ServerCase):
                 self.assertReply(c.reply(), 226)
 
     def test_ipv6(self):
-        if not self.srv.ipv6:
-            self.skipTest("::1 cannot be bound here")
+        ftptest.require_ipv6()
+        self.assertTrue(self.srv.ipv6, "ftpd does not listen on ::1")
         ctx = self.ctx()
         c = Ctrl("::1", self.srv.port)
         self.addCleanup(c.close)
@@ -414,52 +439,59 @@ class ExplicitRequired(ServerCase):
 
     def test_stranger_first_on_passive_port_gets_nothing(self):
         # SECURE_SESSION_REUSE REQUIRED (the default): an unrelated TLS
-        # client that reaches the passive port first gets no byte of the
-        # file, and the transfer is refused, not given away.
-        c, ctx = self.secure()
-        c.expect("TYPE I", 200)
-        port = c.epsv()
-        s = socket.create_connection((c.host, port), timeout=5)
-        self.addCleanup(s.close)
-        stranger = Tls(s, self.ctx())
-        got = b""
-        try:
-            stranger.handshake()
-            self.assertFalse(stranger.resumed())
-            got = stranger.recv()
-            got += stranger.recv()
-        except (ssl.SSLError, OSError):
-            pass
-        self.assertEqual(got, b"")
-        r = c.cmd("RETR 16k.bin")
-        if r.code == 150:
-            r = c.reply()
-        self.assertIn(r.code, (425, 522), r.text)
-        self.assertIn("not resumed", r.text)
+        # client that reaches the passive port first, before the transfer
+        # command or after its 150, completes a handshake that does not
+        # resume, then is closed without a byte of the file; the transfer
+        # is refused (522), not given away.
+        for when in ("before", "after 150"):
+            with self.subTest(when=when):
+                c, ctx = self.secure()
+                c.expect("TYPE I", 200)
+                port = c.epsv()
+                if when == "after 150":
+                    self.assertReply(c.cmd("RETR 16k.bin"), 150)
+                s = socket.create_connection((c.host, port), timeout=5)
+                self.addCleanup(s.close)
+                stranger = Tls(s, self.ctx()).handshake()
+                self.assertFalse(stranger.resumed())
+                ftptest.closed_without_data(stranger.recv, "the stranger's connection")
+                r = c.cmd("RETR 16k.bin") if when == "before" else c.reply()
+                if r.code == 150:
+                    r = c.reply()
+                self.assertReply(r, 522, "not resumed")
+                c.expect("NOOP", 200)
         # The log never calls the refused PROT P connection "clear".
         self.srv.wait_log(re.compile(r"RETR /16k\.bin: 0 bytes in [\d.]+ s, "
                                      r"TLS not established: TLS session not resumed"))
-        c.expect("NOOP", 200)
 
     def test_data_connection_from_another_address_dropped(self):
         # PASSIVEDATACONN NOREDIRECT (the default): a connection from
-        # another address (127.0.0.2 is loopback too) is closed at once and
+        # another address (127.0.0.2 is loopback too), before the transfer
+        # command or after its 150, is closed at once without a byte, and
         # the listener keeps waiting for the client, who still gets its file.
-        c, ctx = self.secure()
-        c.expect("TYPE I", 200)
-        port = c.epsv()
-        s = socket.socket()
-        self.addCleanup(s.close)
-        s.bind(("127.0.0.2", 0))
-        s.settimeout(5)
-        s.connect((self.srv.host, port))
-        self.assertEqual(s.recv(100), b"")
-        self.srv.wait_log("data connection from 127.0.0.2 refused: not the control peer")
-        d = Data.for_ctrl(c, port, ctx)
-        self.addCleanup(d.close)
-        self.assertReply(c.cmd("RETR 16k.bin"), 150)
-        self.assertEqual(d.read_all(), self.srv.path("16k.bin").read_bytes())
-        self.assertReply(c.reply(), 226)
+        for when in ("before", "after 150"):
+            with self.subTest(when=when):
+                c, ctx = self.secure()
+                c.expect("TYPE I", 200)
+                port = c.epsv()
+                if when == "after 150":
+                    self.assertReply(c.cmd("RETR 16k.bin"), 150)
+                before = self.srv.stderr().count("data connection from 127.0.0.2 refused")
+                s = socket.socket()
+                self.addCleanup(s.close)
+                s.bind(("127.0.0.2", 0))
+                s.settimeout(5)
+                s.connect((self.srv.host, port))
+                ftptest.closed_without_data(lambda: s.recv(100), "the thief's connection")
+                ftptest.wait_for(lambda: self.srv.stderr().count(
+                    "data connection from 127.0.0.2 refused: not the control peer") > before,
+                    5, "the refusal in the log")
+                d = Data.for_ctrl(c, port, ctx)
+                self.addCleanup(d.close)
+                if when == "before":
+                    self.assertReply(c.cmd("RETR 16k.bin"), 150)
+                self.assertEqual(d.read_all(), self.srv.path("16k.bin").read_bytes())
+                self.assertReply(c.reply(), 226)
 
     def test_tls12_data_connections_resume(self):
         c, ctx = self.secure(tls="1.2")

@@ -58,7 +58,7 @@ def files_below(root):
 def samples():
     return {f"usr/share/doc/ftpd/{p.name}": 0o644
             for p in (ftptest.src_dir() / "ftpdata").glob("*.data")} | \
-        {"usr/share/doc/ftpd/README": 0o644}
+        {"usr/share/doc/ftpd/README": 0o644, "usr/share/doc/ftpd/haproxy.cfg": 0o644}
 
 
 class Install(unittest.TestCase):
@@ -101,13 +101,17 @@ class Install(unittest.TestCase):
         self.assertIn("keyring=${FTPD_KEYRING:-/etc/ftpd/keyring.pem}", hook)
 
     def test_pam_file(self):
-        """A standard Debian PAM service (PAM itself comes with a later
-        change): the common-* stacks and the /etc/ftpusers deny list."""
+        """A Debian PAM service for a process that serves every user:
+        common-auth and common-account, the /etc/ftpusers deny list, and
+        pam_unix's session alone, not common-session (its pam_systemd
+        would move ftpd into the user's login session); test_pam.py logs
+        system accounts in through this very file."""
         lines = [l.split() for l in self.path("etc/pam.d/ftpd").read_text().splitlines()
                  if l.strip() and not l.startswith("#")]
         self.assertIn(["@include", "common-auth"], lines)
         self.assertIn(["@include", "common-account"], lines)
-        self.assertIn(["@include", "common-session"], lines)
+        self.assertNotIn(["@include", "common-session"], lines)
+        self.assertIn(["session", "required", "pam_unix.so"], lines)
         self.assertIn("file=/etc/ftpusers", lines[0])
 
     def test_installed_programs_run(self):
@@ -160,7 +164,8 @@ class Install(unittest.TestCase):
         service = self.path("usr/lib/systemd/system/ftpd.service").read_text()
         self.assertIn("Type=notify\n", service)
         self.assertIn("Sockets=ftpd.socket ftpd-implicit.socket\n", service)
-        self.assertIn("CapabilityBoundingSet=CAP_SETUID CAP_SETGID\n", service)
+        self.assertIn("CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_DAC_READ_SEARCH\n",
+                      service)
 
     def test_sysusers_creates_account(self):
         """The sysusers.d file makes the ftpd account (RUNAS of the

@@ -3,20 +3,26 @@
 # tests need, and the npm modules the tests drive (into build/node).  Quick
 # when everything is present (one dpkg-query, one cmp).
 #
-# vsftpd and proftpd both "Provide: ftp-server" and conflict with each other,
-# so neither is installed as a system service: their runtime libraries are
-# installed with apt, and the two server packages themselves are fetched from
-# the Debian archive and unpacked under build/peers/, where the integration
-# tests run them on loopback ports with their own configuration.
+# vsftpd, proftpd and pure-ftpd all "Provide: ftp-server" and conflict with
+# each other, so none is installed as a system service: their runtime
+# libraries are installed with apt, and the server packages themselves are
+# fetched from the Debian archive and unpacked under build/peers/, where the
+# integration tests (vsftpd, ProFTPD) and make bench (all three) run them on
+# loopback ports with their own configuration.
 set -eu
 
+# clang and libclang-rt-14-dev (its sanitizer and libFuzzer runtimes): make
+# check builds the Check suites with clang's ASan+UBSan and smoke-runs the
+# fuzz harnesses.
 PKGS="build-essential pkg-config libgnutls28-dev libuv1-dev libedit-dev
 libcrypt-dev check python3 curl lftp gnutls-bin openssl rclone nodejs
+clang libclang-rt-14-dev
 libcap2 libpam0g libwrap0 libssl3 libacl1 libhiredis0.14 libidn2-0
 libmemcached11 libmemcachedutil2 libncursesw6 libpcre2-8-0 libpcre2-posix3
 libsodium23 zlib1g
-systemd strace logrotate fail2ban"
-PEER_PKGS="vsftpd proftpd-core proftpd-mod-crypto"
+systemd strace logrotate fail2ban
+libpam0g-dev libpam-modules passwd libmicrohttpd-dev haproxy"
+PEER_PKGS="vsftpd proftpd-core proftpd-mod-crypto pure-ftpd"
 PEER_DIR=${PEER_DIR:-build/peers}
 
 if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
@@ -49,8 +55,13 @@ if [ -n "$missing" ]; then
 fi
 
 # Unpacked test peers (never installed as services).
-if [ ! -x "$PEER_DIR/usr/sbin/vsftpd" ] || [ ! -x "$PEER_DIR/usr/sbin/proftpd" ] ||
-   [ ! -f "$PEER_DIR/usr/lib/proftpd/mod_tls.so" ]; then
+PEER_FILES="usr/sbin/vsftpd usr/sbin/proftpd usr/lib/proftpd/mod_tls.so
+usr/sbin/pure-ftpd usr/bin/pure-pw"
+peers_missing=no
+for f in $PEER_FILES; do
+    [ -e "$PEER_DIR/$f" ] || peers_missing=yes
+done
+if [ $peers_missing = yes ]; then
     echo "deps: unpacking $PEER_PKGS into $PEER_DIR"
     apt_update
     mkdir -p "$PEER_DIR/debs"
@@ -61,7 +72,7 @@ if [ ! -x "$PEER_DIR/usr/sbin/vsftpd" ] || [ ! -x "$PEER_DIR/usr/sbin/proftpd" ]
         dpkg-deb -x "$d" "$PEER_DIR"
     done
     rm -rf "$PEER_DIR/debs"
-    for f in usr/sbin/vsftpd usr/sbin/proftpd usr/lib/proftpd/mod_tls.so; do
+    for f in $PEER_FILES; do
         [ -e "$PEER_DIR/$f" ] || { echo "deps: could not unpack $f from the Debian archive" >&2; exit 1; }
     done
 fi

@@ -14,7 +14,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 MAX_LINES=${MAX_LINES:-80}
 status=0
-files=$(ls common/*.c common/*.h server/*.c server/*.h server/ftpcert/*.c server/ftpcert/*.h client/*.c client/*.h 2>/dev/null)
+files=$(ls common/*.c common/*.h server/*.c server/*.h server/ftpcert/*.c server/ftpcert/*.h \
+    client/*.c client/*.h test/bench/*.c test/bench/*.h 2>/dev/null)
 
 banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok)[[:space:]]*\('
 if grep -nE "$banned" $files; then

@@ -710,24 +710,75 @@ START_TEST(test_backpressure_and_drain) {
 }
 END_TEST
 
-/* ALPACA: a client that offers ALPN without "ftp" is refused. */
+/* A handshake in which the client offers `offer` (n protocols; n 0: no
+ * ALPN extension at all).  The client session is made here, not by
+ * ftp_tls_client_session: GnuTLS adds to a session's ALPN list on every
+ * gnutls_alpn_set_protocols call (its count grows, the new names overwrite
+ * the first entries), so replacing our "ftp" would send a malformed list,
+ * and the server would refuse the ClientHello for that, not for ALPN.
+ * The pair is left open, *cred is the caller's to free. */
+static void alpn_handshake(struct pair *p, struct ctxs *c, const gnutls_datum_t *offer,
+                           unsigned n, gnutls_certificate_credentials_t *cred) {
+  gnutls_session_t cs, ss;
+
+  ck_assert_int_eq(ftp_tls_server_session(c->server, c->scope, 0, &ss), 0);
+  ck_assert_int_eq(gnutls_certificate_allocate_credentials(cred), 0);
+  ck_assert_int_gt(gnutls_certificate_set_x509_trust_file(*cred, fx.ca, GNUTLS_X509_FMT_PEM), 0);
+  ck_assert_int_eq(gnutls_init(&cs, GNUTLS_CLIENT | GNUTLS_NONBLOCK), 0);
+  ck_assert_int_eq(gnutls_set_default_priority(cs), 0);
+  ck_assert_int_eq(gnutls_credentials_set(cs, GNUTLS_CRD_CERTIFICATE, *cred), 0);
+  gnutls_session_set_verify_cert(cs, "localhost", 0);
+  if (n > 0)
+    ck_assert_int_eq(gnutls_alpn_set_protocols(cs, offer, n, 0), 0);
+  p->a.hs_status = p->b.hs_status = 1;
+  ck_assert_int_eq(ftp_chan_tls_start(p->b.ch, ss, NULL, 0, hs_cb), 0);
+  ck_assert_int_eq(ftp_chan_tls_start(p->a.ch, cs, NULL, 0, hs_cb), 0);
+  run_until(p, both_handshaken);
+}
+
+/* ALPACA: a client that offers ALPN without "ftp" is refused by the server
+ * for that reason (no_application_protocol, which the client receives);
+ * one that offers "ftp" among others gets "ftp", one that offers nothing
+ * is served. */
 START_TEST(test_alpn_without_ftp_refused) {
+  static const gnutls_datum_t http = {(unsigned char *)"http/1.1", 8};
+  static const gnutls_datum_t both[] = {{(unsigned char *)"http/1.1", 8},
+                                        {(unsigned char *)"ftp", 3}};
+  gnutls_certificate_credentials_t cred;
   struct pair p;
   struct ctxs c;
-  gnutls_session_t cs, ss;
-  gnutls_datum_t http = {(unsigned char *)"http/1.1", 8};
+  gnutls_datum_t sel;
 
   ctxs_make(&c, 0);
   pair_open(&p);
-  ck_assert_int_eq(ftp_tls_server_session(c.server, c.scope, 0, &ss), 0);
-  ck_assert_int_eq(ftp_tls_client_session(c.client, "localhost", 1, 1, NULL, &cs), 0);
-  ck_assert_int_eq(gnutls_alpn_set_protocols(cs, &http, 1, 0), 0);
-  ck_assert_int_eq(ftp_chan_tls_start(p.b.ch, ss, NULL, 0, hs_cb), 0);
-  ck_assert_int_eq(ftp_chan_tls_start(p.a.ch, cs, NULL, 0, hs_cb), 0);
-  run_until(&p, both_handshaken);
-  ck_assert_int_ne(p.b.hs_status, 0);
-  ck_assert_int_ne(p.a.hs_status, 0);
+  alpn_handshake(&p, &c, &http, 1, &cred);
+  ck_assert_int_eq(p.b.hs_status, FTP_E_TLS);
+  ck_assert_str_eq(ftp_chan_tls_error(p.b.ch),
+                   gnutls_strerror(GNUTLS_E_NO_APPLICATION_PROTOCOL));
+  ck_assert_int_eq(p.a.hs_status, FTP_E_TLS);
+  ck_assert_str_eq(ftp_chan_tls_error(p.a.ch),
+                   gnutls_strerror(GNUTLS_E_FATAL_ALERT_RECEIVED));
+  ck_assert_int_eq(gnutls_alert_get(ftp_chan_session(p.a.ch)),
+                   GNUTLS_A_NO_APPLICATION_PROTOCOL);
   pair_close(&p);
+  gnutls_certificate_free_credentials(cred);
+
+  pair_open(&p);
+  alpn_handshake(&p, &c, both, 2, &cred);
+  ck_assert_int_eq(p.b.hs_status, 0);
+  ck_assert_int_eq(p.a.hs_status, 0);
+  ck_assert_int_eq(gnutls_alpn_get_selected_protocol(ftp_chan_session(p.a.ch), &sel), 0);
+  ck_assert(sel.size == 3 && memcmp(sel.data, "ftp", 3) == 0);
+  pair_close(&p);
+  gnutls_certificate_free_credentials(cred);
+
+  pair_open(&p);
+  alpn_handshake(&p, &c, NULL, 0, &cred);
+  ck_assert_int_eq(p.b.hs_status, 0);
+  ck_assert_int_eq(p.a.hs_status, 0);
+  ck_assert_int_lt(gnutls_alpn_get_selected_protocol(ftp_chan_session(p.b.ch), &sel), 0);
+  pair_close(&p);
+  gnutls_certificate_free_credentials(cred);
   ctxs_free(&c);
 }
 END_TEST

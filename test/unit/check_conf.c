@@ -200,12 +200,33 @@ static const struct good goods[] = {
   {S, "LOGINATTEMPTS 100", "LOGINATTEMPTS 100 ; t.data:1"},
   {S, "MAXSESSIONS 1", "MAXSESSIONS 1 ; t.data:1"},
   {S, "MAXSESSIONSPERIP 1000000", "MAXSESSIONSPERIP 1000000 ; t.data:1"},
+  {S, "BANFAILURES 0", "BANFAILURES 0 ; t.data:1"},
+  {S, "BANFAILURES 20", "BANFAILURES 20 ; t.data:1"},
+  {S, "BANWINDOW 86400", "BANWINDOW 86400 ; t.data:1"},
+  {S, "BANTIME 604800", "BANTIME 604800 ; t.data:1"},
+  {S, "BANEXEMPT 127.0.0.1", "BANEXEMPT (127.0.0.1) ; t.data:1"},
+  {S, "BANEXEMPT (10.0.0.0/8, 2001:db8::/32,::1)", "BANEXEMPT (10.0.0.0/8,2001:db8::/32,::1) ; t.data:1"},
+  {S, "PAMSERVICE ftpd", "PAMSERVICE ftpd ; t.data:1"},
+  {S, "PAMROOT /srv/ftp", "PAMROOT /srv/ftp ; t.data:1"},
+  {S, "FTPUSERS /etc/ftpd/denied", "FTPUSERS /etc/ftpd/denied ; t.data:1"},
   {S, "BANNER /etc/ftpd/banner", "BANNER /etc/ftpd/banner ; t.data:1"},
   {S, "LOGINMSG /etc/ftpd/motd", "LOGINMSG /etc/ftpd/motd ; t.data:1"},
   {S, "ANONYMOUS", "ANONYMOUS ftp ; t.data:1"},
   {S, "ANONYMOUS Anon_1", "ANONYMOUS Anon_1 ; t.data:1"},
   {S, "STARTDIRECTORY HFS", "STARTDIRECTORY HFS ; t.data:1"},
   {S, "REPLYSECURITYLEVEL 1", "REPLYSECURITYLEVEL 1 ; t.data:1"},
+  {S, "PROXYPROTOCOL 192.0.2.4", "PROXYPROTOCOL (192.0.2.4) ; t.data:1"},
+  {S, "PROXYPROTOCOL ( 10.0.0.0/8 , 2001:db8::/32,192.0.2.4/32 )",
+   "PROXYPROTOCOL (10.0.0.0/8,2001:db8::/32,192.0.2.4/32) ; t.data:1"},
+  {S, "PROXYPROTOCOL 10.1.0.0/16\nPROXYPROTOCOLDATA TRUE",
+   "PROXYPROTOCOLDATA TRUE ; t.data:2"},
+  {S, "TLSTICKETKEY /etc/ftpd/ticket.key", "TLSTICKETKEY /etc/ftpd/ticket.key ; t.data:1"},
+  {S, "METRICSPORT 9273", "METRICSPORT 9273 ; t.data:1"},
+  {S, "METRICSPORT 0", "METRICSPORT 0 ; t.data:1"},
+  {S, "METRICSADDRESS ::1", "METRICSADDRESS ::1 ; t.data:1"},
+  {S, "METRICSADDRESS 0.0.0.0", "METRICSADDRESS 0.0.0.0 ; t.data:1"},
+  {S, "DRAINTIMEOUT 0", "DRAINTIMEOUT 0 ; t.data:1"},
+  {S, "DRAINTIMEOUT 600", "DRAINTIMEOUT 600 ; t.data:1"},
   {S, "UMASK 077", "UMASK 077 ; t.data:1"},
   {C, "UMASK 7", "UMASK 007 ; t.data:1"},
   {S, "UMASK 0022", "UMASK 022 ; t.data:1"},
@@ -357,6 +378,22 @@ static const struct bad bads[] = {
   {S, "LOGINATTEMPTS 0", "t.data:1: LOGINATTEMPTS: \"0\" is not valid; expected a number from 1 to 100"},
   {S, "MAXSESSIONS 0", "t.data:1: MAXSESSIONS: \"0\" is not valid; expected a number from 1 to 1000000"},
   {S, "MAXSESSIONSPERIP 1000001", "t.data:1: MAXSESSIONSPERIP: \"1000001\" is not valid; expected a number from 1 to 1000000"},
+  {S, "BANFAILURES 21", "t.data:1: BANFAILURES: \"21\" is not valid; expected 0 or a number from 1 to 20"},
+  {S, "BANWINDOW 0", "t.data:1: BANWINDOW: \"0\" is not valid; expected a number from 1 to 86400 (seconds)"},
+  {S, "BANTIME 604801", "t.data:1: BANTIME: \"604801\" is not valid; expected a number from 1 to 604800 (seconds)"},
+  {S, "BANEXEMPT 10.0.0.0/33", "t.data:1: BANEXEMPT: \"10.0.0.0/33\" is not valid; expected an address or network such as 192.0.2.10 or 10.0.0.0/24, or a list (net,net,...)"},
+  {S, "BANEXEMPT (::1,::1)", "t.data:1: BANEXEMPT: \"::1\" is listed twice"},
+  {S, "BANEXEMPT localhost", "t.data:1: BANEXEMPT: \"localhost\" is not valid; expected an address or network such as 192.0.2.10 or 10.0.0.0/24, or a list (net,net,...)"},
+  {S, "PAMSERVICE pam.d/ftpd", "t.data:1: PAMSERVICE: \"pam.d/ftpd\" is not valid; expected an account name (letters, digits, '.', '_', '-')"},
+  {S, "PAMROOT srv", "t.data:1: PAMROOT: \"srv\" is not valid; expected an absolute path"},
+  {S, "FTPUSERS ftpusers", "t.data:1: FTPUSERS: \"ftpusers\" is not valid; expected an absolute path"},
+  {S, "PROXYPROTOCOL 10.0.0.1/8", "t.data:1: PROXYPROTOCOL: \"10.0.0.1/8\" is not valid; expected an address or network such as 192.0.2.10 or 10.0.0.0/24, or a list (net,net,...)"},
+  {S, "PROXYPROTOCOL (lb.example.org)", "t.data:1: PROXYPROTOCOL: \"lb.example.org\" is not valid; expected an address or network such as 192.0.2.10 or 10.0.0.0/24, or a list (net,net,...)"},
+  {S, "PROXYPROTOCOLDATA YES", "t.data:1: PROXYPROTOCOLDATA: \"YES\" is not valid; expected TRUE or FALSE"},
+  {S, "TLSTICKETKEY ticket.key", "t.data:1: TLSTICKETKEY: \"ticket.key\" is not valid; expected an absolute path"},
+  {S, "METRICSPORT 65536", "t.data:1: METRICSPORT: \"65536\" is not valid; expected 0 or a number from 1 to 65535 (port)"},
+  {S, "METRICSADDRESS localhost", "t.data:1: METRICSADDRESS: \"localhost\" is not valid; expected an IPv4 or IPv6 address such as 127.0.0.1"},
+  {S, "DRAINTIMEOUT 86401", "t.data:1: DRAINTIMEOUT: \"86401\" is not valid; expected 0 or a number from 1 to 86400 (seconds)"},
   {S, "BANNER banner.txt", "t.data:1: BANNER: \"banner.txt\" is not valid; expected an absolute path"},
   {S, "LOGINMSG 'USER.MOTD'", "t.data:1: LOGINMSG: \"'USER.MOTD'\" is not valid; expected an absolute path"},
   {S, "ANONYMOUS bad$user", "t.data:1: ANONYMOUS: \"bad$user\" is not valid; expected nothing or an account name"},
@@ -450,7 +487,9 @@ START_TEST(test_fields) {
       "DATAKEEPALIVE 64\nPORT 2121\nLISTENADDRESS (192.0.2.1,2001:db8::1)\nRUNAS ftpd\n"
       "USERFILE /u\nXFERLOG /x\nPIDFILE /p\nLOGINATTEMPTS 5\nMAXSESSIONS 7\n"
       "MAXSESSIONSPERIP 6\nBANNER /b\nLOGINMSG /l\nANONYMOUS anon\nREPLYSECURITYLEVEL 1\n"
-      "UMASK 002\nLISTSUBDIR FALSE\nSUPPRESSIGNOREWARNINGS TRUE\n";
+      "UMASK 002\nLISTSUBDIR FALSE\nSUPPRESSIGNOREWARNINGS TRUE\n"
+      "PROXYPROTOCOL (192.0.2.4,10.0.0.0/8)\nPROXYPROTOCOLDATA TRUE\nTLSTICKETKEY /t\n"
+      "METRICSPORT 9273\nMETRICSADDRESS ::1\nDRAINTIMEOUT 45\n";
   static const char client[] =
       "SECURE_MECHANISM TLS\nSECURE_HOSTNAME OPTIONAL\nSECURE_SESSION_REUSE NONE\n"
       "TLSPORT 4990\nEPSV4 FALSE\nFWFRIENDLY FALSE\nPASSIVEIGNOREADDR TRUE\n"
@@ -498,6 +537,13 @@ START_TEST(test_fields) {
   ck_assert_str_eq(cf.xferlog, "/x");
   ck_assert_str_eq(cf.pidfile, "/p");
   ck_assert_uint_eq(cf.loginattempts, 5);
+  ck_assert_uint_eq(cf.proxyprotocol.n, 2);
+  ck_assert_str_eq(cf.proxyprotocol.v[1], "10.0.0.0/8");
+  ck_assert_int_eq(cf.proxyprotocoldata, 1);
+  ck_assert_str_eq(cf.tlsticketkey, "/t");
+  ck_assert_uint_eq(cf.metricsport, 9273);
+  ck_assert_str_eq(cf.metricsaddress, "::1");
+  ck_assert_uint_eq(cf.draintimeout, 45);
   ck_assert_uint_eq(cf.maxsessions, 7);
   ck_assert_uint_eq(cf.maxsessionsperip, 6);
   ck_assert_str_eq(cf.banner, "/b");
@@ -856,6 +902,8 @@ static const struct bad rule_cases[] = {
    "t.data:3: TLSPORT: 21 is also the PORT; implicit TLS needs a port of its own"},
   {S, TLSPRE "PORT 990\nTLSPORT 990\n",
    "t.data:4: TLSPORT: 990 is also the PORT; implicit TLS needs a port of its own"},
+  {S, "PORT 2121\nPROXYPROTOCOLDATA TRUE\n",
+   "t.data:2: PROXYPROTOCOLDATA: TRUE needs PROXYPROTOCOL, the balancers to read headers from"},
 };
 
 START_TEST(test_rules) {

@@ -1,12 +1,13 @@
 /*
- * check_engine.c: the client's protocol engine (client/engine.c, login.c,
- * data.c) against a scripted fake server on the engine's own loop
+ * check_engine.c: the client's protocol engine (client/engine.c,
+ * machine.c, login.c, data.c) against a scripted fake server on the
+ * engine's own loop
  * (fake_server.c).  Each test asserts the exact transcript of commands the
  * client sent, and what the facade returned: plain and TLS logins, TLS
  * required but refused (no USER), AUTH SSL, a 234 followed by injected
  * bytes, PROT P refused (nothing transferred), EPSV refused then PASV, the
- * PASV address decision, REST for reget, active mode, ABOR on Ctrl-C, a
- * reply flood, multi-line replies, certificate and host name refusals,
+ * PASV address decision, REST for reget, active mode, ABOR on Ctrl-C (and
+ * unanswered), PROT asked again inside a transfer, a reply flood, multi-line replies, certificate and host name refusals,
  * CCC, and the shell's .part handling.
  *
  * Run one case with CK_RUN_CASE=clear (or tls, shell, pasv).
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -45,20 +47,27 @@ struct env {
 #define N(script) (sizeof(script) / sizeof(script[0]))
 #define GREET {NULL, "220 fake ready\r\n", FA_NONE, NULL, NULL}
 
-static void env_start(struct env *e, const struct fake_step *script, size_t n, int tls,
-                      const char *listen_on) {
+/* The engine's settings are its own once made: a test that needs other
+ * construction-time ones (cafile, verify) gives them here. */
+static void env_start_as(struct env *e, const struct fake_step *script, size_t n, int tls,
+                         const char *listen_on, const char *cafile, int verify) {
   ftp_conf_init(&e->conf, FTP_CONF_CLIENT);
   memset(&e->s, 0, sizeof(e->s));
   e->s.conf = &e->conf;
   e->s.family = AF_INET;
-  e->s.verify = 1;
-  e->s.cafile = tls ? fx.ca : NULL;
+  e->s.verify = verify;
+  e->s.cafile = cafile;
   e->s.passive = 1;
   e->s.epsv4 = 1;
   e->s.prot = FTPC_PROT_AUTO;
   e->s.verbosity = FTPC_QUIET;
   ck_assert_int_eq(ftpc_new(&e->s, &e->c), 0);
   fake_start(&e->f, ftpc_loop(e->c), listen_on, script, n, tls ? fx.server : NULL);
+}
+
+static void env_start(struct env *e, const struct fake_step *script, size_t n, int tls,
+                      const char *listen_on) {
+  env_start_as(e, script, n, tls, listen_on, tls ? fx.ca : NULL, 1);
 }
 
 static void env_end(struct env *e) {
@@ -233,7 +242,7 @@ START_TEST(test_pasv_zero_address_uses_peer) {
   env_start(&e, script, N(script), 0, "127.0.0.1");
   e.f.pasv_zero = 1;
   e.s.epsv4 = 0;
-  ftpc_settings(e.c)->epsv4 = 0; /* EPSV4 FALSE: PASV first on IPv4 */
+  ftpc_set_epsv4(e.c, 0); /* EPSV4 FALSE: PASV first on IPv4 */
   ftp_buf_init(&b, 1 << 20);
   ck_assert_int_eq(open_fake(&e, "127.0.0.1", FTPC_TLS_OFF), 0);
   ck_assert_int_eq(login(&e, "a", NULL), 0);
@@ -257,7 +266,7 @@ START_TEST(test_active_eprt) {
   struct ftp_buf b;
 
   env_start(&e, script, N(script), 0, "127.0.0.1");
-  ftpc_settings(e.c)->passive = 0;
+  ftpc_set_passive(e.c, 0);
   ftp_buf_init(&b, 1 << 20);
   ck_assert_int_eq(open_fake(&e, "127.0.0.1", FTPC_TLS_OFF), 0);
   ck_assert_int_eq(login(&e, "a", NULL), 0);
@@ -282,7 +291,7 @@ START_TEST(test_active_eprt_refused_then_port) {
   struct ftp_buf b;
 
   env_start(&e, script, N(script), 0, "127.0.0.1");
-  ftpc_settings(e.c)->passive = 0;
+  ftpc_set_passive(e.c, 0);
   ftp_buf_init(&b, 1 << 20);
   ck_assert_int_eq(open_fake(&e, "127.0.0.1", FTPC_TLS_OFF), 0);
   ck_assert_int_eq(login(&e, "a", NULL), 0);
@@ -406,6 +415,43 @@ START_TEST(test_ctrl_c_sends_abor) {
 }
 END_TEST
 
+/* No reply to ABOR: the ABOR state's timeout (INACTTIME, at most 15 s)
+ * ends the transfer as aborted, the drain of the download stops with it,
+ * and the session goes on. */
+START_TEST(test_abor_unanswered) {
+  static const struct fake_step script[] = {
+      GREET,
+      {"USER a", "230 ok\r\n"},
+      {"EPSV", "229 Entering Extended Passive Mode (|||%u|)\r\n", FA_EPSV},
+      {"LIST", "150 go\r\n", FA_HANG},
+      {"ABOR", NULL},
+      {"NOOP", "200 still here\r\n"},
+  };
+  struct env e;
+  struct ftpc_xfer x;
+  struct ftp_buf b;
+  uv_timer_t t;
+  int r;
+
+  env_start(&e, script, N(script), 0, "127.0.0.1");
+  e.conf.inacttime = 1;
+  ftp_buf_init(&b, 1 << 20);
+  ck_assert_int_eq(open_fake(&e, "127.0.0.1", FTPC_TLS_OFF), 0);
+  ck_assert_int_eq(login(&e, "a", NULL), 0);
+  uv_timer_init(ftpc_loop(e.c), &t);
+  uv_timer_start(&t, raise_cb, 200, 0);
+  r = list_into(&e, FTPC_XFER_LIST, &b, &x);
+  ck_assert_int_eq(r, FTP_E_ABORTED);
+  ck_assert_str_eq(ftpc_error(e.c), "interrupted: transfer aborted");
+  ck_assert(ftpc_connected(e.c));
+  ck_assert_int_eq(ftpc_command(e.c, "NOOP", NULL, NULL), 0);
+  ck_assert_str_eq(fake_transcript(&e.f), "USER a\nEPSV\nLIST\nABOR\nNOOP\n");
+  uv_close((uv_handle_t *)&t, NULL);
+  ftp_buf_free(&b);
+  env_end(&e);
+}
+END_TEST
+
 START_TEST(test_reply_flood) {
   static const struct fake_step script[] = {
       {NULL, NULL, FA_FLOOD},
@@ -440,6 +486,13 @@ START_TEST(test_greeting_refused) {
 }
 END_TEST
 
+static int part_has_five_bytes(void *arg) {
+  struct stat st;
+
+  (void)arg;
+  return stat("f.bin.part", &st) == 0 && st.st_size == 5;
+}
+
 START_TEST(test_server_dies_after_data) {
   static const struct fake_step script[] = {
       GREET,
@@ -457,6 +510,8 @@ START_TEST(test_server_dies_after_data) {
   tmp_up();
   memset(&o, 0, sizeof(o));
   env_start(&e, script, N(script), 0, "127.0.0.1");
+  /* The server dies once the client has written the data, not before. */
+  fake_die_when(&e.f, part_has_five_bytes, NULL);
   ftpc_shell_init(&sh, e.c, &o, &e.conf, 0);
   ck_assert_int_eq(open_fake(&e, "127.0.0.1", FTPC_TLS_OFF), 0);
   ck_assert_int_eq(login(&e, "a", NULL), 0);
@@ -465,10 +520,9 @@ START_TEST(test_server_dies_after_data) {
    * 226 came: the download failed and nothing looks complete. */
   ck_assert_int_eq(r, FTPC_EXIT_CONN);
   ck_assert_int_eq(access("f.bin", F_OK), -1);
-  /* Whatever was written before the control connection died is a prefix
-   * of the file, kept for reget (an empty one is not kept). */
-  if (read_file("f.bin.part", buf, sizeof(buf)) != NULL)
-    ck_assert(strncmp(buf, "01234", strlen(buf)) == 0);
+  /* What arrived before the control connection died is kept for reget. */
+  ck_assert_ptr_nonnull(read_file("f.bin.part", buf, sizeof(buf)));
+  ck_assert_str_eq(buf, "01234");
   ck_assert(!ftpc_connected(e.c));
   ftpc_shell_free(&sh);
   env_end(&e);
@@ -517,6 +571,46 @@ START_TEST(test_shell_get_refused_then_reget) {
   ftpc_shell_free(&sh);
   env_end(&e);
   tmp_down();
+}
+END_TEST
+
+/* pwd prints the name in the 257 reply, a doubled quote as one
+ * (common/reply), and the reply itself when it holds no name. */
+START_TEST(test_shell_pwd_quoted) {
+  static const struct fake_step script[] = {
+      GREET,
+      {"USER a", "230 ok\r\n"},
+      {"PWD", "257 \"/say \"\"hi\"\"\" is the current directory\r\n"},
+      {"PWD", "257 no name here\r\n"},
+  };
+  struct env e;
+  struct ftpc_opts o;
+  struct ftpc_shell sh;
+  char out[256];
+  FILE *tmp = tmpfile();
+  int saved = dup(STDOUT_FILENO);
+  size_t got;
+
+  ck_assert(tmp != NULL && saved >= 0);
+  memset(&o, 0, sizeof(o));
+  env_start(&e, script, N(script), 0, "127.0.0.1");
+  ftpc_shell_init(&sh, e.c, &o, &e.conf, 0);
+  ck_assert_int_eq(open_fake(&e, "127.0.0.1", FTPC_TLS_OFF), 0);
+  ck_assert_int_eq(login(&e, "a", NULL), 0);
+  fflush(stdout);
+  ck_assert_int_ge(dup2(fileno(tmp), STDOUT_FILENO), 0);
+  ck_assert_int_eq(ftpc_shell_exec(&sh, "pwd"), 0);
+  ck_assert_int_eq(ftpc_shell_exec(&sh, "pwd"), 0);
+  fflush(stdout);
+  dup2(saved, STDOUT_FILENO);
+  close(saved);
+  rewind(tmp);
+  got = fread(out, 1, sizeof(out) - 1, tmp);
+  out[got] = 0;
+  fclose(tmp);
+  ck_assert_str_eq(out, "Remote directory: /say \"hi\"\n257 no name here\n");
+  ftpc_shell_free(&sh);
+  env_end(&e);
 }
 END_TEST
 
@@ -662,6 +756,35 @@ START_TEST(test_tls_login_list_resumed) {
 }
 END_TEST
 
+/* PROT C refused, then a transfer: the transfer asks again (the PROT step
+ * continues with the transfer's next step) and runs in clear. */
+START_TEST(test_prot_step_inside_transfer) {
+  static const struct fake_step script[] = {
+      TLS_LOGIN,
+      {"PROT C", "536 Not now\r\n"},
+      {"PROT C", "200 Protection level Clear\r\n"},
+      {"EPSV", "229 Entering Extended Passive Mode (|||%u|)\r\n", FA_EPSV},
+      {"LIST", "150 go\r\n", FA_SEND, "a\r\n", "226 Done\r\n"},
+  };
+  struct env e;
+  struct ftpc_xfer x;
+  struct ftp_buf b;
+
+  env_start(&e, script, N(script), 1, "127.0.0.1");
+  ftp_buf_init(&b, 1 << 20);
+  ck_assert_int_eq(open_fake(&e, "localhost", FTPC_TLS_REQUIRE), 0);
+  ck_assert_int_eq(login(&e, "demo", "pw"), 0);
+  ck_assert_int_eq(ftpc_set_prot(e.c, FTPC_PROT_CLEAR), FTP_E_REFUSED);
+  ck_assert_msg(list_into(&e, FTPC_XFER_LIST, &b, &x) == 0, "%s", ftpc_error(e.c));
+  ck_assert_str_eq(ftp_buf_cstr(&b, NULL), "a\n");
+  ck_assert_str_eq(x.desc, "clear");
+  ck_assert_str_eq(fake_transcript(&e.f),
+                   TLS_LOGIN_TRANSCRIPT "PROT C\nPROT C\nEPSV\nLIST\n");
+  ftp_buf_free(&b);
+  env_end(&e);
+}
+END_TEST
+
 START_TEST(test_prot_refused_nothing_in_clear) {
   static const struct fake_step script[] = {
       GREET,
@@ -721,8 +844,7 @@ START_TEST(test_untrusted_certificate) {
   struct env e;
   int r;
 
-  env_start(&e, script, N(script), 1, "127.0.0.1");
-  ftpc_settings(e.c)->cafile = fx.other_ca;
+  env_start_as(&e, script, N(script), 1, "127.0.0.1", fx.other_ca, 1);
   r = open_fake(&e, "localhost", FTPC_TLS_REQUIRE);
   ck_assert_int_eq(r, FTP_E_TLS_VERIFY);
   ck_assert_int_eq(ftpc_exit_status(e.c, r), FTPC_EXIT_VERIFY);
@@ -760,9 +882,7 @@ START_TEST(test_insecure_skips_verification) {
   };
   struct env e;
 
-  env_start(&e, script, N(script), 1, "127.0.0.2");
-  ftpc_settings(e.c)->cafile = fx.other_ca;
-  ftpc_settings(e.c)->verify = 0;
+  env_start_as(&e, script, N(script), 1, "127.0.0.2", fx.other_ca, 0);
   ck_assert_int_eq(open_fake(&e, "127.0.0.2", FTPC_TLS_REQUIRE), 0);
   ck_assert_int_eq(login(&e, "demo", NULL), 0);
   env_end(&e);
@@ -854,6 +974,7 @@ static Suite *engine_suite(void) {
   tcase_add_test(tc, test_active_eprt_refused_then_port);
   tcase_add_test(tc, test_rest_for_reget);
   tcase_add_test(tc, test_ctrl_c_sends_abor);
+  tcase_add_test(tc, test_abor_unanswered);
   tcase_add_test(tc, test_reply_flood);
   tcase_add_test(tc, test_greeting_refused);
   suite_add_tcase(s, tc);
@@ -861,6 +982,7 @@ static Suite *engine_suite(void) {
   tc = tcase_create("shell");
   tcase_add_test(tc, test_server_dies_after_data);
   tcase_add_test(tc, test_shell_get_refused_then_reget);
+  tcase_add_test(tc, test_shell_pwd_quoted);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("tls");
@@ -872,6 +994,7 @@ static Suite *engine_suite(void) {
   tcase_add_test(tc, test_injection_after_234);
   tcase_add_test(tc, test_tls_login_list_resumed);
   tcase_add_test(tc, test_prot_refused_nothing_in_clear);
+  tcase_add_test(tc, test_prot_step_inside_transfer);
   tcase_add_test(tc, test_auth_ssl_when_feat_lists_it);
   tcase_add_test(tc, test_untrusted_certificate);
   tcase_add_test(tc, test_wrong_host_name);

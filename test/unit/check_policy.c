@@ -105,6 +105,16 @@ static const struct {
   {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, TLS, FTP_CLASS_LOGIN, 0, NULL},
   {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, IMPL, FTP_CLASS_USER, 0, NULL},
   {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, CCC | LOGGED, FTP_CLASS_SESSION, 0, NULL},
+  /* ... but no login after CCC (REIN, then USER and PASS in clear: found by
+   * fuzz_session, test/fuzz/corpus/session/regress-rein-after-ccc). */
+  {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, CCC, FTP_CLASS_USER, 530,
+   "cleared control connection"},
+  {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, CCC, FTP_CLASS_LOGIN, 530,
+   "cleared control connection"},
+  {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, CCC | LOGGED, FTP_CLASS_LOGIN, 530,
+   "reconnect"},
+  {FTP_SECURE_FTP_ALLOWED, FTP_SECURE_DATACONN_CLEAR, CCC, FTP_CLASS_USER, 0, NULL},
+  {FTP_SECURE_FTP_ALLOWED, FTP_SECURE_DATACONN_CLEAR, CCC, FTP_CLASS_LOGIN, 0, NULL},
   {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, TLS, FTP_CLASS_SESSION, 530,
    "Please login"},
   {FTP_SECURE_FTP_REQUIRED, FTP_SECURE_DATACONN_CLEAR, TLS, FTP_CLASS_DATA, 530, "login"},
@@ -164,6 +174,9 @@ static int expected_class_code(int secure_ftp, int dataconn, unsigned f,
     return 0;
   if (secure_ftp == FTP_SECURE_FTP_REQUIRED && !secured)
     return cls == FTP_CLASS_USER ? 530 : 534;
+  if (secure_ftp == FTP_SECURE_FTP_REQUIRED && (f & CCC) &&
+      (cls == FTP_CLASS_USER || cls == FTP_CLASS_LOGIN))
+    return 530;
   if ((cls == FTP_CLASS_SESSION || cls == FTP_CLASS_DATA) && !(f & LOGGED))
     return 530;
   if (cls != FTP_CLASS_DATA)

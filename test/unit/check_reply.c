@@ -3,6 +3,9 @@
  *
  * Parsing tables are fed whole and in pieces of several sizes down to one
  * byte at a time; the result must not depend on where the stream was cut.
+ * The directory name of a 257 reply is read by one function for the whole
+ * tree (ftp_reply_parse_path): a table with hostile input, and a random
+ * round trip through the server's quoting and the wire format.
  *
  * Run one test case:
  *   CK_RUN_SUITE=reply CK_RUN_CASE=parse build/obj/test/unit/check_reply
@@ -363,6 +366,37 @@ START_TEST(test_line_cap) {
 }
 END_TEST
 
+/* The longest 257 reply ftpd can send (PWD in a directory whose path is
+ * FTP_PATH_MAX - 1 quotes, each doubled) is read whole: fuzz_session found
+ * our client refusing it when the line cap was 8192. */
+START_TEST(test_line_cap_fits_a_doubled_path) {
+  struct ftp_reply_parser p;
+  struct ftp_reply rep;
+  struct ftp_buf text, out;
+  size_t used, i;
+
+  ftp_buf_init(&text, 4 * FTP_PATH_MAX);
+  ftp_buf_init(&out, 4 * FTP_PATH_MAX);
+  ck_assert_int_eq(ftp_buf_puts(&text, "\"/"), 0);
+  for (i = 0; i < FTP_PATH_MAX - 2; i++)
+    ck_assert_int_eq(ftp_buf_puts(&text, "\"\""), 0);
+  ck_assert_int_eq(ftp_buf_puts(&text, "\" is the current directory"), 0);
+  ck_assert_int_eq(ftp_reply_format(&out, 257, ftp_buf_cstr(&text, NULL)), 0);
+  ck_assert_uint_gt(ftp_buf_len(&out), 2 * FTP_PATH_MAX);
+  ftp_reply_parser_init(&p);
+  ftp_reply_init(&rep);
+  ck_assert_int_eq(ftp_reply_parse(&p, ftp_buf_ptr(&out), ftp_buf_len(&out),
+                                   &used, &rep),
+                   FTP_REPLY_COMPLETE);
+  ck_assert_uint_eq(used, ftp_buf_len(&out));
+  ck_assert_int_eq(rep.code, 257);
+  ftp_reply_free(&rep);
+  ftp_reply_parser_free(&p);
+  ftp_buf_free(&text);
+  ftp_buf_free(&out);
+}
+END_TEST
+
 /* An over-long line is refused as soon as it cannot fit, without waiting
  * for its LF; an inner line the same. */
 START_TEST(test_line_cap_early) {
@@ -538,6 +572,138 @@ START_TEST(test_roundtrip) {
 }
 END_TEST
 
+/* ---- the 257 reply (RFC 959 Appendix II) ---- */
+
+static const struct {
+  const char *text;
+  size_t len;
+  int want_r;
+  const char *want; /* the name, when want_r is 0 */
+} path_cases[] = {
+  {IN("\"/\" is the current directory"), 0, "/"},
+  {IN("\"/home/demo\""), 0, "/home/demo"},
+  {IN("\"/a b\" created"), 0, "/a b"},
+  /* A doubled quote inside the name is one quote. */
+  {IN("\"/say \"\"hi\"\"\" created"), 0, "/say \"hi\""},
+  {IN("\"/a\"\"\" x"), 0, "/a\""},
+  {IN("\"\"\"\""), 0, "\""},
+  {IN("\"\"\"/x\""), 0, "\"/x"},
+  /* The name ends at the first single quote; the rest is commentary. */
+  {IN("\"/a\"b\" created"), 0, "/a"},
+  {IN("\"/a\" \"b\""), 0, "/a"},
+  /* Text before the quote (some servers), a multi-line reply. */
+  {IN("Current directory is \"/x\"."), 0, "/x"},
+  {IN("Created\n\"/new\" here"), 0, "/new"},
+  {IN("\"/\xff\xfe\" 8-bit names pass"), 0, "/\xff\xfe"},
+  {IN("\"/tab\there\""), 0, "/tab\there"},
+  /* Hostile or broken: no name, never a guess. */
+  {IN(""), FTP_E_BAD_REPLY, NULL},
+  {IN("/no/quotes"), FTP_E_BAD_REPLY, NULL},
+  {IN("\""), FTP_E_BAD_REPLY, NULL},
+  {IN("\"/unterminated"), FTP_E_BAD_REPLY, NULL},
+  {IN("\"/ends in a doubled quote\"\""), FTP_E_BAD_REPLY, NULL},
+  {IN("\"\" is empty"), FTP_E_BAD_REPLY, NULL},
+  {IN("\"\""), FTP_E_BAD_REPLY, NULL},
+  {IN("\"/a\nb\""), FTP_E_BAD_REPLY, NULL},
+  {IN("\"/a\r\nb\""), FTP_E_BAD_REPLY, NULL},
+  {IN("\"/a\rb\""), FTP_E_BAD_REPLY, NULL},
+  {IN("\"/a\0b\""), FTP_E_BAD_REPLY, NULL},
+  {IN("\"/a\"\"\n\""), FTP_E_BAD_REPLY, NULL},
+};
+
+START_TEST(test_path_table) {
+  struct ftp_buf out;
+  int r;
+
+  ftp_buf_init(&out, 4096);
+  /* Appended after what out holds, or nothing is. */
+  ck_assert_int_eq(ftp_buf_puts(&out, "#"), 0);
+  r = ftp_reply_parse_path(path_cases[_i].text, path_cases[_i].len, &out);
+  ck_assert_msg(r == path_cases[_i].want_r, "case %d: %d", _i, r);
+  ck_assert_int_eq(ftp_buf_consume(&out, 1), 0);
+  if (r == 0)
+    assert_buf(&out, path_cases[_i].want, strlen(path_cases[_i].want));
+  else
+    assert_buf(&out, "", 0);
+  ftp_buf_free(&out);
+}
+END_TEST
+
+/* A name longer than the room left: FTP_E_TOOBIG and nothing appended. */
+START_TEST(test_path_too_big) {
+  struct ftp_buf out;
+
+  ftp_buf_init(&out, 5);
+  ck_assert_int_eq(ftp_buf_puts(&out, "ab"), 0);
+  ck_assert_int_eq(ftp_reply_parse_path(IN("\"/xyz\" created"), &out), FTP_E_TOOBIG);
+  assert_buf(&out, "ab", 2);
+  ck_assert_int_eq(ftp_reply_parse_path(IN("\"/\"\"y\" created"), &out), 0);
+  assert_buf(&out, "ab/\"y", 5);
+  ck_assert_int_eq(ftp_reply_parse_path(NULL, 0, &out), FTP_E_BAD_REPLY);
+  ftp_buf_free(&out);
+}
+END_TEST
+
+/*
+ * Any name a server quotes as RFC 959 says (each quote doubled) comes back
+ * whole through the wire format, the parser and ftp_reply_parse_path; and
+ * random bytes never give a name holding CR, LF or NUL, or longer than the
+ * text.  Fixed seed.
+ */
+START_TEST(test_path_random) {
+  static const char alphabet[] = "\"\"\"/ab \r\n\t\xff\x01";
+  struct ftp_reply_parser p;
+  struct ftp_reply rep;
+  unsigned seed = 257;
+  int iter;
+
+  ftp_reply_parser_init(&p);
+  ftp_reply_init(&rep);
+  for (iter = 0; iter < 5000; iter++) {
+    char name[64], text[200];
+    size_t n = 1 + next_rand(&seed) % (sizeof(name) - 2), i, t = 0, used;
+    struct ftp_buf wire, out;
+    int r;
+
+    for (i = 0; i < n; i++)
+      name[i] = alphabet[next_rand(&seed) % (sizeof(alphabet) - 1)];
+    name[n] = 0;
+    ftp_buf_init(&out, 1 << 10);
+    /* Random bytes as a reply text. */
+    r = ftp_reply_parse_path(name, n, &out);
+    REQUIRE(r == 0 || r == FTP_E_BAD_REPLY);
+    REQUIRE(r != 0 || (ftp_buf_len(&out) > 0 && ftp_buf_len(&out) < n));
+    REQUIRE(ftp_buf_len(&out) == 0 ||
+            (memchr(ftp_buf_ptr(&out), '\r', ftp_buf_len(&out)) == NULL &&
+             memchr(ftp_buf_ptr(&out), '\n', ftp_buf_len(&out)) == NULL));
+    ftp_buf_free(&out);
+    /* The same bytes as a name, CR and LF aside (a name holds none). */
+    for (i = 0; i < n; i++)
+      if (name[i] == '\r' || name[i] == '\n')
+        name[i] = '_';
+    text[t++] = '"';
+    for (i = 0; i < n; i++) {
+      if (name[i] == '"')
+        text[t++] = '"';
+      text[t++] = name[i];
+    }
+    text[t++] = '"';
+    text[t] = 0;
+    ftp_buf_init(&wire, 1 << 10);
+    REQUIRE(ftp_reply_formatf(&wire, 257, "%s created", text) == 0);
+    REQUIRE(ftp_reply_parse(&p, ftp_buf_ptr(&wire), ftp_buf_len(&wire), &used, &rep) ==
+            FTP_REPLY_COMPLETE);
+    REQUIRE(ftp_reply_parse_path(ftp_reply_text(&rep), strlen(ftp_reply_text(&rep)),
+                                 &out) == 0);
+    assert_buf(&out, name, n);
+    ftp_buf_free(&out);
+    ftp_buf_free(&wire);
+  }
+  ftp_reply_free(&rep);
+  ftp_reply_parser_free(&p);
+}
+END_TEST
+
 static Suite *reply_suite(void) {
   Suite *s = suite_create("reply");
   TCase *tc;
@@ -560,12 +726,20 @@ static Suite *reply_suite(void) {
   tc = tcase_create("limits");
   tcase_add_test(tc, test_line_cap);
   tcase_add_test(tc, test_line_cap_early);
+  tcase_add_test(tc, test_line_cap_fits_a_doubled_path);
   tcase_add_test(tc, test_reply_cap);
   tcase_add_test(tc, test_flood);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("roundtrip");
   tcase_add_test(tc, test_roundtrip);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("path");
+  tcase_add_loop_test(tc, test_path_table, 0,
+                      (int)(sizeof(path_cases) / sizeof(path_cases[0])));
+  tcase_add_test(tc, test_path_too_big);
+  tcase_add_test(tc, test_path_random);
   suite_add_tcase(s, tc);
   return s;
 }

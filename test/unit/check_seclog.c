@@ -35,6 +35,14 @@ static const struct {
      "user=\"x\\x22 client=10.0.0.1 \\x5c\\x09\\xc3\\xa9\" method=anonymous"},
     {{FTPD_SEC_TLS_FAILED, 4, NULL, "", FTPD_SEC_M_NONE, "", "a\nb"},
      "tls-failed session=4 client=- reason=\"a\\x0ab\""},
+    {{FTPD_SEC_LOGIN_REFUSED, 5, "192.0.2.3", "carol", FTPD_SEC_M_PAM, NULL,
+      "listed in /etc/ftpusers"},
+     "login-refused session=5 client=192.0.2.3 user=\"carol\" method=pam "
+     "reason=\"listed in /etc/ftpusers\""},
+    {{FTPD_SEC_BANNED, 6, "2001:db8::7", NULL, FTPD_SEC_M_NONE, NULL,
+      "5 failed logins within 600 s: 2001:db8::/64 refused for 900 s"},
+     "banned session=6 client=2001:db8::7 reason=\"5 failed logins within 600 s: "
+     "2001:db8::/64 refused for 900 s\""},
 };
 
 START_TEST(test_format) {

@@ -1,6 +1,6 @@
 /*
  * check_shell.c: the shell's command-line splitting (quotes, escapes) and
- * the command table lookup (client/shell.c, client/cmdtab.c).
+ * the command table lookup (client/cmdline.c, client/cmdtab.c).
  *
  * Run one case with CK_RUN_CASE=split (or table, random).
  */

@@ -55,6 +55,13 @@ static const struct url_case cases[] = {
     GOOD("ftp://host//etc/passwd", FTP, NA, NA, "host", 21, "/etc/passwd",
          "/|etc|passwd", 0, NONE, 0, NULL),
     GOOD("ftp://host//", FTP, NA, NA, "host", 21, "/", "/", 1, NONE, 0, NULL),
+    /* The root alone, not as a directory, and listed by ;type=d: printed
+     * so that they parse back the same (fuzz_url found both). */
+    GOOD("ftp://host/%2F", FTP, NA, NA, "host", 21, "/", "/", 0, NONE, 0, NULL),
+    GOOD("ftp://host//;type=d", FTP, NA, NA, "host", 21, "/", "/", 1, TD, 0,
+         NULL),
+    GOOD("ftp://host/%2F;type=d", FTP, NA, NA, "host", 21, "/", "/", 1, TD, 0,
+         "ftp://host//;type=d"),
     GOOD("ftp://host/a//b/", FTP, NA, NA, "host", 21, "a/b", "a|b", 1, NONE, 0,
          "ftp://host/a/b/"),
     /* ;type= */

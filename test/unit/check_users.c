@@ -158,6 +158,35 @@ START_TEST(test_parse_many_sorted_lookup) {
 }
 END_TEST
 
+/* ---- parse: identities (user=, uid=, gid=) ---- */
+
+START_TEST(test_parse_ids) {
+  struct diags d;
+  struct ftp_users *u = NULL;
+  const struct ftp_user *e;
+
+  ck_assert_int_eq(parse_str("plain:*:/h\n", &d, &u), 0);
+  ck_assert(!ftp_users_have_ids(u));
+  e = ftp_users_find(u, "plain");
+  ck_assert_ptr_null(e->sysuser);
+  ck_assert_int_eq(e->uid, -1);
+  ck_assert_int_eq(e->gid, -1);
+  ftp_users_unref(u);
+  ck_assert_int_eq(parse_str("a:*:/h:uid=1001,gid=1002,readonly\n"
+                             "b:*:/h:user=web-data\nc:*:/h\n", &d, &u), 0);
+  ck_assert(ftp_users_have_ids(u));
+  e = ftp_users_find(u, "a");
+  ck_assert_int_eq(e->uid, 1001);
+  ck_assert_int_eq(e->gid, 1002);
+  ck_assert(e->readonly);
+  e = ftp_users_find(u, "b");
+  ck_assert_str_eq(e->sysuser, "web-data");
+  ck_assert_int_eq(e->uid, -1);
+  ftp_users_unref(u);
+  ck_assert(!ftp_users_have_ids(NULL));
+}
+END_TEST
+
 /* ---- parse: every kind of bad line ---- */
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -217,6 +246,21 @@ static const struct {
     {"alice:*:/h:cert-dn=", "t:1: empty cert-dn"},
     {"alice:*:/h:cert-dn=CN=a\tb", "t:1: cert-dn 'CN=a\\x09b' contains a con"},
     {"alice:*:/h:readonly,cert-dn=", "t:1: empty cert-dn"},
+    {"alice:*:/h:uid=0,gid=100", "t:1: uid=0 refused: the user would act as root"},
+    {"alice:*:/h:uid=100,gid=0", "t:1: gid=0 refused"},
+    {"alice:*:/h:uid=100", "t:1: uid= and gid= go together"},
+    {"alice:*:/h:gid=100", "t:1: uid= and gid= go together"},
+    {"alice:*:/h:uid=1x,gid=1", "t:1: bad uid '1x' (want a number)"},
+    {"alice:*:/h:uid=,gid=1", "t:1: bad uid '' (want a number)"},
+    {"alice:*:/h:uid=-1,gid=1", "t:1: bad uid '-1'"},
+    {"alice:*:/h:uid=4294967295,gid=1", "t:1: bad uid '4294967295'"},
+    {"alice:*:/h:uid=99999999999999,gid=1", "t:1: bad uid"},
+    {"alice:*:/h:uid=1,uid=2,gid=1", "t:1: option 'uid' given twice"},
+    {"alice:*:/h:user=bob,uid=5,gid=5", "t:1: user= and uid=/gid= exclude"},
+    {"alice:*:/h:user=", "t:1: bad user= '' (want an account name)"},
+    {"alice:*:/h:user=-bob", "t:1: bad user= '-bob'"},
+    {"alice:*:/h:user=b@b", "t:1: bad user= 'b@b'"},
+    {"alice:*:/h:user=a,user=b", "t:1: option 'user' given twice"},
 };
 
 START_TEST(test_parse_bad_line) {
@@ -691,6 +735,35 @@ START_TEST(test_load_group_writable) {
 }
 END_TEST
 
+/* Owned by root or by the server's own uid, or refused: whoever owns the
+ * USERFILE can add users.  Only root can make a file someone else's, so as
+ * another user the test checks the accepted owners only (CI runs as root). */
+START_TEST(test_load_owner) {
+  char path[128];
+  struct diags d;
+  struct ftp_users *u;
+
+  snprintf(path, sizeof(path), "%s/users", tmpdir);
+  write_file(path, "alice:*:/a\n", 0644);
+  memset(&d, 0, sizeof(d));
+  ck_assert_int_eq(ftp_users_load(path, diag_cb, &d, &u), 0); /* ours */
+  ftp_users_unref(u);
+  if (geteuid() != 0)
+    return;
+  ck_assert_int_eq(chown(path, 12345, 0), 0);
+  memset(&d, 0, sizeof(d));
+  ck_assert_int_eq(ftp_users_load(path, diag_cb, &d, &u), FTP_E_REFUSED);
+  ck_assert_ptr_null(u);
+  ck_assert_int_eq(d.n, 1);
+  ck_assert_msg(strstr(d.msg[0], "owned by uid 12345, not by root") != NULL, "%s", d.msg[0]);
+  ck_assert(strncmp(d.msg[0], path, strlen(path)) == 0);
+  /* Group and mode do not matter beyond go-w: root's file, any group. */
+  ck_assert_int_eq(chown(path, 0, 12345), 0);
+  ck_assert_int_eq(ftp_users_load(path, diag_cb, &d, &u), 0);
+  ftp_users_unref(u);
+}
+END_TEST
+
 START_TEST(test_load_missing_and_not_regular) {
   char path[128];
   struct diags d;
@@ -742,6 +815,7 @@ static Suite *users_suite(void) {
   tc = tcase_create("parse");
   tcase_add_test(tc, test_parse_good);
   tcase_add_test(tc, test_parse_empty);
+  tcase_add_test(tc, test_parse_ids);
   tcase_add_test(tc, test_parse_many_sorted_lookup);
   tcase_add_loop_test(tc, test_parse_bad_line, 0,
                       (int)(sizeof(bad_lines) / sizeof(bad_lines[0])));
@@ -775,6 +849,7 @@ static Suite *users_suite(void) {
   tcase_add_test(tc, test_load_good);
   tcase_add_test(tc, test_load_errors_named_by_path);
   tcase_add_test(tc, test_load_group_writable);
+  tcase_add_test(tc, test_load_owner);
   tcase_add_test(tc, test_load_missing_and_not_regular);
   tcase_add_test(tc, test_load_too_big);
   suite_add_tcase(s, tc);

@@ -44,6 +44,20 @@ static void data_opts(struct fake *f, struct ftp_dataconn_opts *o) {
   o->require_resume = 1;
 }
 
+static void die_poll(uv_timer_t *t) {
+  struct fake *f = t->data;
+
+  if (f->die_when(f->die_arg)) {
+    uv_timer_stop(t);
+    fake_stop(f);
+  }
+}
+
+void fake_die_when(struct fake *f, int (*cond)(void *arg), void *arg) {
+  f->die_when = cond;
+  f->die_arg = arg;
+}
+
 static void data_done(struct ftp_dataconn *dc, int status) {
   struct fake *f = ftp_dataconn_data(dc);
   const struct fake_step *st = f->pending;
@@ -51,7 +65,10 @@ static void data_done(struct ftp_dataconn *dc, int status) {
   f->pending = NULL;
   if (st->action == FA_SEND_DIE) {
     /* The server dies after the data: no final reply, ever. */
-    fake_stop(f);
+    if (f->die_when != NULL)
+      uv_timer_start(&f->die_timer, die_poll, 1, 5);
+    else
+      fake_stop(f);
     return;
   }
   say(f, status == 0 ? st->reply2 : "426 data failed\r\n");
@@ -249,9 +266,8 @@ static void on_command(struct fake *f, const struct ftp_cmd *cmd) {
     ftp_dataconn_free(f->dc);
     f->dc = NULL;
   }
-  if (strcmp(cmd->verb, "PROT") == 0 && strcmp(cmd->arg, "P") == 0 && st->reply != NULL &&
-      st->reply[0] == '2')
-    f->data_tls = 1;
+  if (strcmp(cmd->verb, "PROT") == 0 && st->reply != NULL && st->reply[0] == '2')
+    f->data_tls = strcmp(cmd->arg, "P") == 0;
   do_reply(f, st);
 }
 
@@ -342,6 +358,9 @@ void fake_start(struct fake *f, uv_loop_t *loop, const char *host,
     ck_assert_msg(ftp_tls_ctx_new(&tc, &f->tls, err, sizeof(err)) == 0, "%s", err);
   }
   ck_assert_int_eq(ftp_addr_from_string(host, 0, &f->addr), 0);
+  ck_assert_int_eq(uv_timer_init(loop, &f->die_timer), 0);
+  f->die_timer.data = f;
+  f->die_timer_open = 1;
   ck_assert_int_eq(uv_tcp_init(loop, &f->listener), 0);
   f->listener.data = f;
   f->listener_open = 1;
@@ -356,7 +375,14 @@ static void listener_closed(uv_handle_t *h) {
   f->listener_open = 0;
 }
 
+static void die_timer_closed(uv_handle_t *h) {
+  struct fake *f = h->data;
+  f->die_timer_open = 0;
+}
+
 void fake_stop(struct fake *f) {
+  if (f->die_timer_open && !uv_is_closing((uv_handle_t *)&f->die_timer))
+    uv_close((uv_handle_t *)&f->die_timer, die_timer_closed);
   if (f->listener_open && !uv_is_closing((uv_handle_t *)&f->listener))
     uv_close((uv_handle_t *)&f->listener, listener_closed);
   if (f->ch != NULL) {

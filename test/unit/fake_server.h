@@ -69,6 +69,10 @@ struct fake {
   int listener_open, ch_open;
   unsigned port;
   const struct fake_step *pending; /* the step waiting for its data */
+  int (*die_when)(void *arg);  /* FA_SEND_DIE: die once this is true */
+  void *die_arg;
+  uv_timer_t die_timer;
+  int die_timer_open;
 };
 
 /*
@@ -78,6 +82,14 @@ struct fake {
  */
 void fake_start(struct fake *f, uv_loop_t *loop, const char *host,
                 const struct fake_step *script, size_t n, const char *keyring);
+
+/*
+ * fake_die_when: an FA_SEND_DIE step, once its data is sent, waits until
+ * cond(arg) is true (polled on the loop) before the server dies, so that a
+ * test can make the death come after what the client did with the data
+ * (written it to its .part file) instead of racing with it.
+ */
+void fake_die_when(struct fake *f, int (*cond)(void *arg), void *arg);
 
 /* fake_stop: close every handle (they finish on the loop's next run). */
 void fake_stop(struct fake *f);
