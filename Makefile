@@ -14,7 +14,10 @@
 #                             man pages with a one-line mutant (test/mutants/)
 #                             and check that a test catches it; slow, not part
 #                             of check (MUTANTS='client-*' picks, MUTATE_JOBS=2)
-#   make lint                 banned functions and a complexity ceiling
+#   make lint                 banned functions, functions over 80 lines, and
+#                             file-level call loops (builds first)
+#   make callgraph            the file-level call graph: build/callgraph.txt
+#                             and build/callgraph.dot
 #   make fuzz                 libFuzzer harnesses (clang, ASan+UBSan)
 #   make fuzz-smoke           each harness briefly on its seeds (in make check)
 #   make fuzz-long            each harness to 10 million runs, with a report
@@ -102,7 +105,7 @@ LOADGEN := $(O)/test/bench/loadgen
 
 .PHONY: all deps check check-unit check-integration check-san check-san-clang \
 	run lint fuzz fuzz-smoke fuzz-long interop bench mutate clean install \
-	uninstall FORCE
+	uninstall callgraph FORCE
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(FTPD) $(FTP) $(FTPCERT)
@@ -210,8 +213,13 @@ mutate: deps
 run: deps all
 	@sh server/demo.sh
 
-lint:
+# The call-loop check reads the objects' symbol tables.
+lint: all
 	@sh test/tools/lint.sh
+
+callgraph: all
+	@python3 test/tools/codemap.py graph --dot build/callgraph.dot > build/callgraph.txt
+	@echo "callgraph: build/callgraph.txt, build/callgraph.dot"
 
 fuzz:
 	@$(MAKE) -f test/fuzz/Makefile

@@ -86,23 +86,24 @@ static void data_opts(struct ftpc *c, struct ftp_dataconn_opts *o) {
 
   memset(o, 0, sizeof(*o));
   o->loop = &c->loop;
+  o->role = FTP_DATACONN_CLIENT;
   o->timeout_ms = conf->datacttime * 1000;
   o->keepalive = conf->datakeepalive;
   o->tls = c->prot_server == 'P';
   o->tls_ctx = c->tls_ctx;
-  o->tls_server = 0;
   /* Each data connection resumes the control connection's session, taken
    * now (it holds the newest TLS 1.3 ticket), and checks the certificate
    * against the control connection's host name, wherever PASV pointed. */
   if (conf->secure_session_reuse != FTP_SECURE_SESSION_REUSE_NONE && c->ctrl != NULL)
-    o->ctrl_session = ftp_chan_session(c->ctrl);
+    o->client.ctrl_session = ftp_chan_session(c->ctrl);
   /* SECURE_SESSION_REUSE REQUIRED: common/dataconn refuses a data
    * connection on which the server did not resume that session. */
   o->require_resume = o->tls &&
                       conf->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED;
-  o->host = c->host;
-  o->verify = c->set.verify;
-  o->verify_host = c->set.verify && conf->secure_hostname == FTP_SECURE_HOSTNAME_REQUIRED;
+  o->client.host = c->host;
+  o->client.verify = c->set.verify;
+  o->client.verify_host =
+      c->set.verify && conf->secure_hostname == FTP_SECURE_HOSTNAME_REQUIRED;
 }
 
 static void send_or_fatal(struct ftpc *c, enum ftpc_state st, const char *verb,

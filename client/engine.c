@@ -111,7 +111,7 @@ static void on_connected(struct ftpc *c) {
 
   ftp_chan_peer(ch, &c->peer);
   ftp_chan_local(ch, &c->local);
-  uv_tcp_nodelay(ftp_chan_tcp(ch), 1);
+  ftp_chan_set_nodelay(ch, 1);
   if (c->set.conf->ftpkeepalive > 0)
     ftp_chan_set_keepalive(ch, c->set.conf->ftpkeepalive);
   uv_freeaddrinfo(c->ai_list);
@@ -127,8 +127,8 @@ static void on_connected(struct ftpc *c) {
   ftpc__set_state(c, FTPC_ST_GREETING);
 }
 
-static void connect_cb(uv_connect_t *req, int status) {
-  struct ftpc *c = req->data;
+static void connect_cb(struct ftp_chan *ch, int status) {
+  struct ftpc *c = ftp_chan_data(ch);
 
   if (c->state != FTPC_ST_CONNECTING)
     return;
@@ -147,8 +147,8 @@ static void try_next_address(struct ftpc *c) {
   struct addrinfo *ai = c->ai_next;
   int r;
 
-  co.in_max = 64 * 1024;
-  co.out_max = 1024 * 1024;
+  co.in_max = FTP_CTRL_IN_MAX;
+  co.out_max = FTP_CTRL_OUT_MAX_CLIENT;
   co.release_idle = 1;
   for (; ai != NULL; ai = ai->ai_next) {
     if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
@@ -159,8 +159,7 @@ static void try_next_address(struct ftpc *c) {
       return;
     }
     ftp_chan_set_data(c->ctrl, c);
-    c->creq.data = c;
-    r = uv_tcp_connect(&c->creq, ftp_chan_tcp(c->ctrl), ai->ai_addr, connect_cb);
+    r = ftp_chan_connect(c->ctrl, ai->ai_addr, connect_cb);
     if (r == 0) {
       ftpc__set_state(c, FTPC_ST_CONNECTING);
       return;

@@ -101,7 +101,6 @@ struct ftpc {
   unsigned port;
   int tls_mode;                     /* enum ftpc_tls */
   uv_getaddrinfo_t gai;
-  uv_connect_t creq;
   struct addrinfo *ai_list, *ai_next;
   int connect_err;
   struct sockaddr_storage peer, local;

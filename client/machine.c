@@ -305,15 +305,12 @@ int ftpc__send(struct ftpc *c, const char *verb, const char *arg) {
 int ftpc__send_abor(struct ftpc *c) {
   static const unsigned char ip_synch[] = {0xff, 0xf4, 0xff};
   static const unsigned char dm = 0xf2;
-  uv_os_fd_t fd;
   int r;
 
   if (c->ctrl == NULL)
     return UV_ENOTCONN;
   show_command(c, "ABOR", NULL);
-  if (!ftp_chan_is_tls(c->ctrl) && ftp_chan_queued(c->ctrl) == 0 &&
-      uv_fileno((uv_handle_t *)ftp_chan_tcp(c->ctrl), &fd) == 0 &&
-      send(fd, ip_synch, sizeof(ip_synch), MSG_OOB) == (ssize_t)sizeof(ip_synch)) {
+  if (ftp_chan_send_urgent(c->ctrl, ip_synch, sizeof(ip_synch)) == 0) {
     if ((r = ftp_chan_write(c->ctrl, &dm, 1)) != 0)
       return r;
   } else if ((r = ftp_chan_write(c->ctrl, ip_synch, sizeof(ip_synch))) != 0 ||

@@ -13,6 +13,9 @@
  * All work on buffered input happens in pump(), which is re-entrancy safe:
  * a callback that calls back into the channel only sets flags, and the pump
  * loop picks the change up.
+ *
+ * The channel owns its uv_tcp_t and everything done on the socket: accept,
+ * connect, options, urgent data, and sendfile for cleartext downloads.
  */
 #include "chan.h"
 
@@ -23,19 +26,20 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "chan_sendfile.h"
 #include "err.h"
+#include "ftp_limits.h"
 #include "log.h"
 
 enum tls_state { TLS_NONE, TLS_HANDSHAKE, TLS_OPEN, TLS_CCC, TLS_FAILED };
-
-/* The largest TLS record GnuTLS can hand us in one recv. */
-#define RECORD_PLAINTEXT_MAX 16384
 
 struct ftp_chan {
   uv_tcp_t tcp;
   uv_timer_t kick;      /* deferred work: buffered input, drain notices */
   uv_write_t wreq;
   uv_shutdown_t sreq;
+  uv_connect_t creq;
+  struct ftp__sendfile *sf;  /* made by the first ftp_chan_sendfile */
   uv_loop_t *loop;
   void *data;
   struct ftp_chan_opts opts;
@@ -46,6 +50,9 @@ struct ftp_chan {
   ftp_chan_status_cb *drain_cb;
   ftp_chan_status_cb *shutdown_cb;
   ftp_chan_close_cb *close_cb;
+  ftp_chan_status_cb *connect_cb;
+  ftp_chan_sent_cb *sf_progress;
+  ftp_chan_status_cb *sf_done;
   size_t drain_below;
 
   struct ftp_buf in;    /* ciphertext read, or cleartext left over */
@@ -78,6 +85,7 @@ struct ftp_chan {
 
 static void pump(struct ftp_chan *ch);
 static void flush(struct ftp_chan *ch);
+static int sendfile_busy(const struct ftp_chan *ch);
 static void ccc_notify(struct ftp_chan *ch);
 static void kick_cb(uv_timer_t *t);
 static void update_reading(struct ftp_chan *ch);
@@ -110,7 +118,6 @@ int ftp_chan_new(uv_loop_t *loop, const struct ftp_chan_opts *opts,
   return 0;
 }
 
-uv_tcp_t *ftp_chan_tcp(struct ftp_chan *ch) { return &ch->tcp; }
 uv_loop_t *ftp_chan_loop(struct ftp_chan *ch) { return ch->loop; }
 void ftp_chan_set_data(struct ftp_chan *ch, void *data) { ch->data = data; }
 void *ftp_chan_data(const struct ftp_chan *ch) { return ch->data; }
@@ -123,6 +130,8 @@ int ftp_chan_is_tls(const struct ftp_chan *ch) {
 const char *ftp_chan_tls_error(const struct ftp_chan *ch) {
   return ch->tls_err != 0 ? gnutls_strerror(ch->tls_err) : "";
 }
+
+int ftp_chan_tls_err(const struct ftp_chan *ch) { return ftp_err_gnutls(ch->tls_err); }
 
 static int get_name(const struct ftp_chan *ch, struct sockaddr_storage *ss,
                     int peer) {
@@ -145,8 +154,88 @@ int ftp_chan_local(const struct ftp_chan *ch, struct sockaddr_storage *ss) {
   return get_name(ch, ss, 0);
 }
 
+/* --- connecting and socket options ---------------------------------------- */
+
+int ftp_chan_accept(struct ftp_chan *ch, uv_stream_t *listener) {
+  if (ch->closing)
+    return UV_EINVAL;
+  return uv_accept(listener, (uv_stream_t *)&ch->tcp);
+}
+
+int ftp_chan_open(struct ftp_chan *ch, uv_os_sock_t sock) {
+  if (ch->closing)
+    return UV_EINVAL;
+  return uv_tcp_open(&ch->tcp, sock);
+}
+
+int ftp_chan_bind(struct ftp_chan *ch, const struct sockaddr *addr) {
+  if (ch->closing)
+    return UV_EINVAL;
+  return uv_tcp_bind(&ch->tcp, addr, 0);
+}
+
+static void connect_cb(uv_connect_t *req, int status) {
+  struct ftp_chan *ch = CHAN_OF(req, creq);
+  ftp_chan_status_cb *cb = ch->connect_cb;
+
+  /* Closing cancels the request (UV_ECANCELED): the owner asked for that. */
+  if (ch->closing || cb == NULL)
+    return;
+  ch->connect_cb = NULL;
+  cb(ch, status);
+}
+
+int ftp_chan_connect(struct ftp_chan *ch, const struct sockaddr *addr,
+                     ftp_chan_status_cb *cb) {
+  int r;
+
+  if (ch->closing || ch->connect_cb != NULL)
+    return UV_EINVAL;
+  if ((r = uv_tcp_connect(&ch->creq, &ch->tcp, addr, connect_cb)) != 0)
+    return r;
+  ch->connect_cb = cb;
+  return 0;
+}
+
+int ftp_chan_set_nodelay(struct ftp_chan *ch, int on) {
+  return uv_tcp_nodelay(&ch->tcp, on);
+}
+
 int ftp_chan_set_keepalive(struct ftp_chan *ch, unsigned seconds) {
   return uv_tcp_keepalive(&ch->tcp, seconds > 0, seconds);
+}
+
+int ftp_chan_set_oobinline(struct ftp_chan *ch) {
+  uv_os_fd_t fd;
+  int one = 1;
+  int r;
+
+  if ((r = uv_fileno((uv_handle_t *)&ch->tcp, &fd)) != 0)
+    return r;
+  if (setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one)) != 0)
+    return uv_translate_sys_error(errno);
+  return 0;
+}
+
+int ftp_chan_send_urgent(struct ftp_chan *ch, const void *p, size_t n) {
+  uv_os_fd_t fd;
+  ssize_t w;
+  int r;
+
+  if (ch->closing || ch->shut_pending)
+    return UV_EPIPE;
+  /* Security: urgent data bypasses TLS; after CCC our close_notify must
+   * leave first. */
+  if (ftp_chan_is_tls(ch) || ch->ccc_owed)
+    return UV_EINVAL;
+  if (ftp_chan_queued(ch) > 0 || sendfile_busy(ch))
+    return UV_EAGAIN;
+  if ((r = uv_fileno((uv_handle_t *)&ch->tcp, &fd)) != 0)
+    return r;
+  w = send(fd, p, n, MSG_OOB);
+  if (w < 0)
+    return uv_translate_sys_error(errno);
+  return (size_t)w == n ? 0 : UV_EAGAIN;
 }
 
 size_t ftp_chan_queued(const struct ftp_chan *ch) {
@@ -308,6 +397,8 @@ int ftp_chan_write(struct ftp_chan *ch, const void *p, size_t n) {
 
   if (ch->closing || ch->shut_pending)
     return UV_EPIPE;
+  if (sendfile_busy(ch))
+    return UV_EBUSY;
   if (ch->write_err != 0)
     return ch->write_err;
   if (ch->state == TLS_HANDSHAKE || ch->state == TLS_FAILED)
@@ -379,6 +470,8 @@ int ftp_chan_shutdown(struct ftp_chan *ch, ftp_chan_status_cb *cb) {
 
   if (ch->closing || ch->shut_pending)
     return UV_EPIPE;
+  if (sendfile_busy(ch))
+    return UV_EBUSY;
   if (ch->state == TLS_CCC)
     ccc_notify(ch);
   ch->shutdown_cb = cb;
@@ -393,10 +486,10 @@ int ftp_chan_shutdown(struct ftp_chan *ch, ftp_chan_status_cb *cb) {
   return 0;
 }
 
-static void handle_closed(uv_handle_t *h) {
-  struct ftp_chan *ch = h->data;
-
-  if (--ch->open_handles > 0)
+/* The channel goes once its handles are closed and its sender is gone
+ * (the sender waits for its own run on the thread pool). */
+static void maybe_free(struct ftp_chan *ch) {
+  if (ch->open_handles > 0)
     return;
   if (ch->close_cb != NULL)
     ch->close_cb(ch);
@@ -408,6 +501,20 @@ static void handle_closed(uv_handle_t *h) {
   free(ch);
 }
 
+static void handle_closed(uv_handle_t *h) {
+  struct ftp_chan *ch = h->data;
+
+  ch->open_handles--;
+  maybe_free(ch);
+}
+
+static void sender_closed(void *arg) {
+  struct ftp_chan *ch = arg;
+
+  ch->open_handles--;
+  maybe_free(ch);
+}
+
 void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
   if (ch == NULL || ch->closing)
     return;
@@ -417,6 +524,11 @@ void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
   ch->kick.data = ch;
   uv_close((uv_handle_t *)&ch->tcp, handle_closed);
   uv_close((uv_handle_t *)&ch->kick, handle_closed);
+  if (ch->sf != NULL) {
+    ch->open_handles++;
+    ftp__sendfile_close(ch->sf, sender_closed, ch);
+    ch->sf = NULL;
+  }
 }
 
 /* --- reading -------------------------------------------------------------- */
@@ -431,8 +543,8 @@ static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     return;
   }
   room = ftp_buf_room(&ch->in);
-  if (room > 65536)
-    room = 65536;
+  if (room > FTP_CHAN_READ_PIECE)
+    room = FTP_CHAN_READ_PIECE;
   if (room == 0 || ftp_buf_reserve(&ch->in, room, &p) != 0) {
     *buf = uv_buf_init(NULL, 0);
     return;
@@ -554,7 +666,7 @@ static void pump_records(struct ftp_chan *ch) {
 
     size_t before = ftp_buf_len(&ch->in);
 
-    ch->alloc_cb(ch, RECORD_PLAINTEXT_MAX, &b);
+    ch->alloc_cb(ch, FTP_TLS_RECORD_MAX, &b);
     if (b.len == 0) {
       ch->want_read = 0;
       break;
@@ -618,7 +730,7 @@ static int looks_like_tls(const unsigned char *p, size_t n) {
 static void pump_ccc(struct ftp_chan *ch) {
   const unsigned char *p = ftp_buf_ptr(&ch->in);
   size_t n = ftp_buf_len(&ch->in);
-  unsigned char scratch[512];
+  unsigned char scratch[FTP_CHAN_CCC_DISCARD];
   ssize_t g;
 
   if (n == 0 && !ch->eof && ch->net_err == 0)
@@ -814,4 +926,48 @@ int ftp_chan_tls_stop(struct ftp_chan *ch, enum ftp_chan_ccc how,
   kick_soon(ch);
   update_reading(ch);
   return 0;
+}
+
+/* --- sendfile -------------------------------------------------------------- */
+
+/* The sender (chan_sendfile.c) calls back with the channel as its arg. */
+static void sendfile_progress(void *arg, size_t n) {
+  struct ftp_chan *ch = arg;
+  ch->sf_progress(ch, n);
+}
+
+static void sendfile_done(void *arg, int status) {
+  struct ftp_chan *ch = arg;
+  ch->sf_done(ch, status);
+}
+
+static int sendfile_busy(const struct ftp_chan *ch) {
+  return ch->sf != NULL && ftp__sendfile_busy(ch->sf);
+}
+
+int ftp_chan_sendfile(struct ftp_chan *ch, uv_file fd, int64_t offset,
+                      ftp_chan_sent_cb *progress, ftp_chan_status_cb *done) {
+  uv_os_fd_t sock;
+  int r;
+
+  if (ch->closing || ch->shut_pending)
+    return UV_EPIPE;
+  if (ch->state != TLS_NONE)
+    return UV_EINVAL;
+  if (sendfile_busy(ch) || ftp_chan_queued(ch) > 0)
+    return UV_EBUSY;
+  /* The sender, its duplicate socket and its poll handle are made once
+   * per channel and kept until it closes. */
+  if (ch->sf == NULL &&
+      ((r = uv_fileno((uv_handle_t *)&ch->tcp, &sock)) != 0 ||
+       (r = ftp__sendfile_new(ch->loop, sock, &ch->sf)) != 0))
+    return r;
+  ch->sf_progress = progress;
+  ch->sf_done = done;
+  return ftp__sendfile_start(ch->sf, fd, offset, sendfile_progress, sendfile_done, ch);
+}
+
+void ftp_chan_sendfile_stop(struct ftp_chan *ch) {
+  if (ch->sf != NULL)
+    ftp__sendfile_stop(ch->sf);
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "ftp_limits.h"
 
 /* Which program reads the member.  The values are bits so that the keyword
  * table can say "both" as FTP_CONF_SERVER | FTP_CONF_CLIENT. */
@@ -24,10 +25,6 @@ enum ftp_conf_side { FTP_CONF_SERVER = 1, FTP_CONF_CLIENT = 2 };
 
 /* Severity of a diagnostic passed to ftp_conf_diag_fn. */
 enum ftp_conf_severity { FTP_CONF_ERROR = 1, FTP_CONF_WARNING = 2 };
-
-/* Room for the origin of every keyword in the table (checked at compile
- * time in conf_table.c). */
-#define FTP_CONF_KEYWORDS_MAX 192
 
 /*
  * Enumerated keyword values: FTP_<KEYWORD>_<VALUE>.  The fields of struct

@@ -4,6 +4,7 @@
  *   conf_table.c  the keyword table declared here;
  *   conf_types.c  one parser, printer, default and release per operand type;
  *   conf.c        lines and statements, the cross-keyword rules, the API;
+ *   conf_diag.c   messages, diagnostics and typo suggestions (below);
  *   conf_file.c   finding and reading a member on disk.
  */
 #ifndef FTP_CONF_INT_H
@@ -86,7 +87,8 @@ extern const size_t ftp__conf_ntable;
 long ftp__conf_lookup(const char *name, size_t n);
 
 /* ------------------------------------------------------------------------
- * Parsing, shared by conf.c and conf_types.c.
+ * Parsing, shared by conf.c and conf_types.c; the message functions are
+ * conf_diag.c's, so that neither of those two files calls the other back.
  */
 
 /* A run of bytes inside the member; never NUL-terminated. */

@@ -534,7 +534,7 @@ const struct ftp__conf_kw ftp__conf_table[] = {
 const size_t ftp__conf_ntable = NV(ftp__conf_table);
 
 _Static_assert(NV(ftp__conf_table) <= FTP_CONF_KEYWORDS_MAX,
-               "raise FTP_CONF_KEYWORDS_MAX in conf.h");
+               "raise FTP_CONF_KEYWORDS_MAX in ftp_limits.h");
 
 long ftp__conf_lookup(const char *name, size_t n) {
   size_t i, j;

@@ -26,7 +26,6 @@
   ((const type *)(const void *)((const char *)(c) + (off)))
 
 /* Longest cipher suite name looked up (longer ones are unknown). */
-#define CIPHER_NAME_MAX 64
 
 static const char *cipher_name_at(size_t i) {
   const struct ftp_cipher *e = ftp_cipher_at(i);
@@ -565,7 +564,7 @@ static void expect_ciphers(const struct ftp__conf_kw *kw,
  * names, so only the array is allocated. */
 static int parse_ciphers(struct ftp__conf_ctx *p, const struct ftp__conf_kw *kw,
                          struct ftp__conf_slice op, struct ftp_conf *dst) {
-  char name[CIPHER_NAME_MAX + 1];
+  char name[FTP_CONF_CIPHER_NAME_MAX + 1];
   const struct ftp_cipher *e = NULL;
   struct ftp_conf_list *l;
   const char **v;

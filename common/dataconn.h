@@ -15,10 +15,12 @@
  * connection's (TLSCERTCROSSCHECK).
  *
  * Transferring: a file or a memory block to the peer (RETR, LIST, client
- * put), or the peer's stream into a file or a sink (STOR, client get/ls),
- * with REST offsets and TYPE A conversion.  Reads and writes of the file go
- * through libuv's thread pool in FTP_DATA_BLOCK pieces; in clear, a download
- * from a file is sent with sendfile.
+ * put: dataconn_send.c), or the peer's stream into a file or a sink (STOR,
+ * client get/ls: dataconn_recv.c), with REST offsets and TYPE A conversion.
+ * Reads and writes of the file go through libuv's thread pool in
+ * FTP_DATA_BLOCK pieces; in clear, a download from a file is sent with
+ * sendfile (ftp_chan_sendfile).  This file (dataconn.c) owns the connection
+ * and its timers; the transfer that runs on it owns its buffers and file.
  *
  * Ending: a sender ends with close_notify (under TLS) and a FIN before its
  * done callback; a receiver succeeds only on a clean end of stream:
@@ -40,35 +42,53 @@
 
 struct ftp_dataconn;
 
-struct ftp_dataconn_opts {
-  uv_loop_t *loop;
-  unsigned timeout_ms;   /* accept, connect, handshake and stall; 0: none */
-  unsigned keepalive;    /* DATAKEEPALIVE seconds; 0: off */
-  /* Listening side: accept only a peer on this host, silently dropping
-   * others (PASSIVEDATACONN NOREDIRECT); NULL accepts any peer. */
-  const struct sockaddr_storage *expect_peer;
-  /* Listening side, behind a balancer: its addresses (PROXYPROTOCOL; the
-   * array must outlive the connection), and whether its connections start
-   * with a PROXY protocol header naming the client (PROXYPROTOCOLDATA):
-   * only then is expect_peer compared with the header's source.  Security:
-   * from any other peer a header is never read. */
+/* Which end of the FTP session we are.  RFC 4217 section 7: the FTP
+ * server is the TLS server on every data connection, whoever connected. */
+enum ftp_dataconn_role { FTP_DATACONN_SERVER = 1, FTP_DATACONN_CLIENT = 2 };
+
+/* What only the FTP server sets (role FTP_DATACONN_SERVER). */
+struct ftp_dataconn_server_opts {
+  struct ftp_tls_resume *resume;  /* the control session's resumption scope */
+  int cert_crosscheck;            /* TLSCERTCROSSCHECK */
+  int have_ctrl_cert;             /* the control session had a certificate */
+  unsigned char ctrl_cert_sha256[32]; /* ... and this was its SHA-256 */
+  /* Listening, behind a balancer: its addresses (PROXYPROTOCOL; the array
+   * must outlive the connection), and whether its connections start with a
+   * PROXY protocol header naming the client (PROXYPROTOCOLDATA): only then
+   * is expect_peer compared with the header's source.  Security: from any
+   * other peer a header is never read. */
   const struct ftp_cidr *balancers;
   size_t nbalancers;
   int proxy_header;
+};
 
+/* What only the FTP client sets (role FTP_DATACONN_CLIENT). */
+struct ftp_dataconn_client_opts {
+  gnutls_session_t ctrl_session;  /* resume this control session, or NULL */
+  const char *host;               /* SNI and the name to verify (copied) */
+  int verify;                     /* verify the server's certificate */
+  int verify_host;                /* ... and its host name */
+};
+
+struct ftp_dataconn_opts {
+  uv_loop_t *loop;
+  enum ftp_dataconn_role role;    /* required */
+  unsigned timeout_ms;   /* accept, connect, handshake and stall; 0: none */
+  unsigned keepalive;    /* DATAKEEPALIVE seconds; 0: off */
+  /* Listening side: accept only a peer on this host, silently dropping
+   * others (the server's PASSIVEDATACONN NOREDIRECT; the client's active
+   * mode always); NULL accepts any peer.  Copied. */
+  const struct sockaddr_storage *expect_peer;
   /* PROT P */
   int tls;
   struct ftp_tls_ctx *tls_ctx;
-  int tls_server;                 /* 1: we are the FTP server */
-  struct ftp_tls_resume *resume;  /* server: the control session's scope */
-  int require_resume;             /* SECURE_SESSION_REUSE REQUIRED */
-  int cert_crosscheck;            /* server: TLSCERTCROSSCHECK */
-  int have_ctrl_cert;             /* server: the control session had one */
-  unsigned char ctrl_cert_sha256[32];
-  gnutls_session_t ctrl_session;  /* client: resume this session */
-  const char *host;               /* client: SNI and name to verify */
-  int verify;                     /* client: verify the certificate */
-  int verify_host;                /* client: and the host name */
+  /* SECURE_SESSION_REUSE REQUIRED: the TLS session must be resumed from
+   * the control session (client), or from one this client holds (server:
+   * tlsbind.h). */
+  int require_resume;
+
+  struct ftp_dataconn_server_opts server; /* read only in role SERVER */
+  struct ftp_dataconn_client_opts client; /* read only in role CLIENT */
 };
 
 /* Called once: 0 when the connection (and its TLS) is ready, or the error. */
@@ -81,14 +101,18 @@ typedef int ftp_dataconn_sink_cb(struct ftp_dataconn *dc, const void *p,
 /*
  * ftp_dataconn_listen: listen on bind_addr (its port is ignored) on a random
  * free port in [port_low, port_high] (0, 0: any port).  *port gets the port.
- * RETURNS: 0, UV_EADDRINUSE when the whole range is taken, or an error.
+ * opts is copied.
+ * RETURNS: 0, UV_EADDRINUSE when the whole range is taken, UV_EINVAL
+ * without a role, or an error.
  */
 int ftp_dataconn_listen(const struct ftp_dataconn_opts *opts,
                         const struct sockaddr_storage *bind_addr,
                         unsigned port_low, unsigned port_high,
                         struct ftp_dataconn **out, unsigned *port);
 
-/* ftp_dataconn_connect: connect to target (active mode / client passive). */
+/* ftp_dataconn_connect: connect to target (the server's active mode, the
+ * client's passive mode), within opts->timeout_ms.  opts is copied.
+ * RETURNS: 0, UV_EINVAL without a role, or an error. */
 int ftp_dataconn_connect(const struct ftp_dataconn_opts *opts,
                          const struct sockaddr_storage *target,
                          struct ftp_dataconn **out);
@@ -103,18 +127,31 @@ int ftp_dataconn_connect(const struct ftp_dataconn_opts *opts,
 void ftp_dataconn_when_ready(struct ftp_dataconn *dc, ftp_dataconn_cb *cb);
 
 /*
- * Transfers; each needs a ready connection and runs at most once.  done is
- * called once with 0 or an error.  The file descriptor becomes the
- * connection's, even when the call fails: it is closed when the connection
+ * Transfers; each needs a ready connection, and a connection carries at
+ * most one.  done is called once with 0 or an error (FTP_E_NOMEM when the
+ * transfer's buffers cannot be had).  The file descriptor becomes the
+ * connection's, even when the call fails: it is closed once the connection
  * is freed, never while a thread-pool request may still use it.
  * offset: where to start reading (send) or writing (recv); recv with offset
  * -1 appends (APPE: the file is open with O_APPEND).
  * ascii: TYPE A: LF <-> CRLF conversion on the fly.
+ * RETURNS: 0; the connection's failure, or UV_EINVAL when it is not ready
+ * or already carried a transfer (done never runs then).
+ *
+ * dataconn_send.c:
+ * ftp_dataconn_send_file: the file from offset to its end: read ahead in
+ * two FTP_DATA_BLOCK blocks, or with sendfile in clear without TYPE A.
+ * ftp_dataconn_send_buf: data's content (a listing); data is left empty.
+ *
+ * dataconn_recv.c:
+ * ftp_dataconn_recv_file: write behind in two FTP_DATA_BLOCK blocks.
+ * ftp_dataconn_recv_sink: hand the bytes to sink as they arrive, in pieces
+ * of at most FTP_DATA_NET_PIECE (+ 1 under TYPE A).
  */
 int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
                            int ascii, ftp_dataconn_cb *done);
 int ftp_dataconn_send_buf(struct ftp_dataconn *dc, struct ftp_buf *data,
-                          ftp_dataconn_cb *done); /* takes data's content */
+                          ftp_dataconn_cb *done);
 int ftp_dataconn_recv_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
                            int ascii, ftp_dataconn_cb *done);
 int ftp_dataconn_recv_sink(struct ftp_dataconn *dc, int ascii,

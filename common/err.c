@@ -5,6 +5,7 @@
 #include "err.h"
 
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -31,12 +32,31 @@ static const struct err_entry *lookup(int r) {
   return &err_table[r - FTP_E__FIRST - 1];
 }
 
+int ftp_err_gnutls(int g) {
+  if (g == 0)
+    return 0;
+  if (g < 0 && g > -FTP_E__GNUTLS_SPAN)
+    return FTP_E__GNUTLS_BASE + g;
+  return FTP_E_TLS;
+}
+
+/* The GnuTLS error a code carries, or 0. */
+static int gnutls_of(int r) {
+  if (r < FTP_E__GNUTLS_BASE && r > FTP_E__GNUTLS_BASE - FTP_E__GNUTLS_SPAN)
+    return r - FTP_E__GNUTLS_BASE;
+  return 0;
+}
+
 const char *ftp_err_name(int r) {
   const struct err_entry *e = lookup(r);
+  const char *name;
+
   if (e != NULL)
     return e->name;
   if (r == 0)
     return "OK";
+  if (gnutls_of(r) != 0)
+    return (name = gnutls_strerror_name(gnutls_of(r))) != NULL ? name : "GNUTLS_E_?";
   /* libuv formats unknown codes itself but leaks a small buffer for them;
    * its table covers every errno we can meet. */
   return uv_err_name(r);
@@ -48,6 +68,8 @@ const char *ftp_strerror(int r) {
     return e->msg;
   if (r == 0)
     return "success";
+  if (gnutls_of(r) != 0)
+    return gnutls_strerror(gnutls_of(r));
   return uv_strerror(r);
 }
 

@@ -63,6 +63,19 @@ const char *ftp_strerror(int r);
 int ftp_err_is_ours(int r);
 
 /*
+ * GnuTLS's own errors (GNUTLS_E_*: small negative numbers that overlap the
+ * errno values) travel in a range of their own, so that a log line can
+ * carry one through log_*_r: ftp_err_name gives GnuTLS's name
+ * ("GNUTLS_E_UNEXPECTED_PACKET_LENGTH"), ftp_strerror its message.  Such a
+ * code is for logs; ftp_err_reply maps it to 451 like any unknown error.
+ * ftp_err_gnutls: the code carrying GnuTLS error g (0 stays 0; a value
+ * outside GnuTLS's range becomes FTP_E_TLS).
+ */
+#define FTP_E__GNUTLS_BASE (-40000)
+#define FTP_E__GNUTLS_SPAN 1000
+int ftp_err_gnutls(int g);
+
+/*
  * ftp_err_reply: map an error to the FTP reply that reports it (RFC 959
  * section 4.2 codes), so that command handlers never invent codes inline.
  *

@@ -7,9 +7,7 @@
 #include <sys/stat.h>
 
 #include "err.h"
-
-/* Read in pieces of this size; the buffer's limit bounds the total. */
-#define READ_CHUNK (64 * 1024)
+#include "ftp_limits.h"
 
 static int read_all(uv_loop_t *loop, uv_file fd, struct ftp_buf *b) {
   unsigned char *dst;
@@ -25,8 +23,8 @@ static int read_all(uv_loop_t *loop, uv_file fd, struct ftp_buf *b) {
       /* Full: the file grew since fstat; one more byte means too large. */
       ub = uv_buf_init(&probe, 1);
     } else {
-      if (want > READ_CHUNK)
-        want = READ_CHUNK;
+      if (want > FTP_FILE_READ_PIECE)
+        want = FTP_FILE_READ_PIECE;
       if ((r = ftp_buf_reserve(b, want, &dst)) != 0)
         return r;
       ub = uv_buf_init((char *)dst, (unsigned)want);

@@ -39,6 +39,10 @@
 #define FTP_CONF_LINE_MAX 1024
 #define FTP_CONF_LIST_MAX 64
 
+/* Room for the origin of every keyword in the table (checked at compile
+ * time in conf_table.c). */
+#define FTP_CONF_KEYWORDS_MAX 192
+
 /* BANNER and LOGINMSG files: z/OS shows at most 100 lines. */
 #define FTP_MSG_LINES_MAX 100
 #define FTP_MSG_FILE_MAX (64 * 1024)
@@ -47,10 +51,91 @@
 #define FTP_USERFILE_MAX (16 * 1024 * 1024)
 #define FTP_USERFILE_LINE_MAX 4096
 
-/* The data path: one file read or write, and the ceiling on ciphertext or
- * cleartext queued for the socket before the pump waits for it to drain. */
+/* FTPDATA diagnostics: how much of a bad value or keyword a message
+ * repeats; the longest keyword a typo suggestion is computed for; the
+ * longest cipher name read from a CIPHERSUITE statement. */
+#define FTP_CONF_ECHO_MAX 60
+#define FTP_CONF_SUGGEST_LEN_MAX 64
+#define FTP_CONF_CIPHER_NAME_MAX 64
+
+/* A small file read whole (common/file.c) is read in pieces of this size;
+ * the caller's buffer limit bounds the total. */
+#define FTP_FILE_READ_PIECE (64 * 1024)
+
+/* One log line, before syslog or stderr. */
+#define FTP_LOG_LINE_MAX 2048
+
+/* ---------------------------------------------------------------------
+ * Channels (common/chan).  Every number below is a tuning knob except
+ * FTP_TLS_RECORD_MAX, which TLS fixes.
+ */
+
+/* The largest plaintext of one TLS record (RFC 8446 section 5.1: 2^14). */
+#define FTP_TLS_RECORD_MAX 16384
+
+/* Under TLS, a channel reads at most this much ciphertext at once. */
+#define FTP_CHAN_READ_PIECE (64 * 1024)
+
+/* After CCC, TLS application data the peer still sends is discarded in
+ * pieces of this size. */
+#define FTP_CHAN_CCC_DISCARD 512
+
+/* Control channels: ciphertext read and not yet decrypted (in), and bytes
+ * queued for the socket (out): the server's long replies (STAT, HELP, a
+ * listing over the control connection), the client's commands. */
+#define FTP_CTRL_IN_MAX (64 * 1024)
+#define FTP_CTRL_OUT_MAX_SERVER (4 * 1024 * 1024)
+#define FTP_CTRL_OUT_MAX_CLIENT (1024 * 1024)
+
+/* The GnuTLS priority string built from CIPHERSUITE. */
+#define FTP_TLS_PRIORITY_MAX 4096
+
+/* ---------------------------------------------------------------------
+ * The data path (common/dataconn*).  DESIGN.md, "Performance by design":
+ * large file reads, full TLS records, a bounded write queue.
+ */
+
+/* One file read (sending) or write (receiving): the sender reads ahead and
+ * the receiver writes behind in two blocks of this size each. */
 #define FTP_DATA_BLOCK (1024 * 1024)
+
+/* A data channel's write queue (ciphertext, or cleartext) is never longer
+ * than FTP_DATA_QUEUE_MAX.  A sender stops queueing once FTP_DATA_QUEUE_HIGH
+ * bytes wait and goes on when fewer than FTP_DATA_QUEUE_LOW do: about a
+ * megabyte in flight fills a loopback socket and any real path's
+ * bandwidth-delay product. */
 #define FTP_DATA_QUEUE_MAX (4 * 1024 * 1024)
+#define FTP_DATA_QUEUE_HIGH (2 * 1024 * 1024)
+#define FTP_DATA_QUEUE_LOW (1024 * 1024)
+
+/* Ciphertext read from a data socket and not yet decrypted. */
+#define FTP_DATA_TLS_IN_MAX (512 * 1024)
+
+/* TYPE A, and any receiving into a sink: received bytes land in a piece of
+ * this size before they are converted or handed on.  (CRLF -> LF shrinks
+ * data, but a CR held back from the previous piece can make the output one
+ * byte longer than the piece.) */
+#define FTP_DATA_NET_PIECE (64 * 1024)
+
+/* In clear, one sendfile run on the thread pool sends at most this much,
+ * so that other work in the pool gets its turn. */
+#define FTP_DATA_SENDFILE_RUN (64 * 1024 * 1024)
+
+/* A passive listener: how many ports of its range it tries, its backlog,
+ * and how many connections from strangers it drops (PASSIVEDATACONN
+ * NOREDIRECT) before it gives up. */
+#define FTP_DATA_BIND_TRIES 1000
+#define FTP_DATA_BACKLOG 4
+#define FTP_DATA_STRAYS_MAX 16
+
+/* After a complete send, how long the connection reads (and discards, in
+ * pieces of FTP_DATA_LINGER_PIECE) until the peer closes: closing earlier
+ * could reset data the peer has not read yet. */
+#define FTP_DATA_LINGER_MS 2000
+#define FTP_DATA_LINGER_PIECE 4096
+
+/* A host name (SNI, certificate check); DNS names are at most 253 bytes. */
+#define FTP_HOST_MAX 256
 
 /* A directory listing generated in memory before it is sent. */
 #define FTP_LISTING_MAX (256 * 1024 * 1024)
@@ -63,6 +148,9 @@
 #define FTP_TLS_TICKETS_PER_SCOPE 16
 #define FTP_TLS_CACHE_PER_SCOPE 4
 #define FTP_TLS_PSK_IDS_MAX 8
+
+/* The smallest hash table of TLS resumption records (common/tlsbind). */
+#define FTP_TLSBIND_BUCKETS_MIN 64
 
 /* How long a data connection waits for the login of the control connection
  * its TLS session came from (DATATIMEOUT when shorter): a login takes

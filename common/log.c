@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "ftp_limits.h"
 
 static const char *log_ident = "ftp";
 static int log_level = FTP_LOG_INFO;
@@ -55,7 +56,7 @@ static void vlog(int level, int facility, const char *func, int r,
  * LOG_AUTHPRIV for lines meant for the security log. */
 static void vlog(int level, int facility, const char *func, int r, const char *fmt,
                  va_list ap) {
-  char msg[2048];
+  char msg[FTP_LOG_LINE_MAX];
   int n;
 
   n = vsnprintf(msg, sizeof(msg), fmt, ap);

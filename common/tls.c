@@ -93,7 +93,7 @@ int ftp_tls_ctx_new(const struct ftp_tls_config *cfg, struct ftp_tls_ctx **out,
   int r, g;
 
   *out = NULL;
-  ftp_buf_init(&prio, 4096);
+  ftp_buf_init(&prio, FTP_TLS_PRIORITY_MAX);
   if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
     snprintf(err, errlen, "out of memory");
     return FTP_E_NOMEM;
@@ -157,7 +157,7 @@ static int common_setup(gnutls_session_t s, struct ftp_tls_ctx *ctx) {
 
   if ((g = gnutls_priority_set(s, ctx->prio)) < 0 ||
       (g = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, ctx->cred)) < 0) {
-    log_err("session set-up: %s", gnutls_strerror(g));
+    log_err_r(ftp_err_gnutls(g), "session set-up");
     return FTP_E_TLS;
   }
   /* Timeouts are libuv timers owned by the caller; GnuTLS's own handshake
@@ -176,7 +176,7 @@ int ftp_tls_server_session(struct ftp_tls_ctx *ctx, struct ftp_tls_resume *res,
   if (probe != NULL)
     flags |= GNUTLS_NO_AUTO_SEND_TICKET;
   if ((g = gnutls_init(&s, flags)) < 0) {
-    log_err("gnutls_init: %s", gnutls_strerror(g));
+    log_err_r(ftp_err_gnutls(g), "gnutls_init");
     return FTP_E_TLS;
   }
   if ((r = common_setup(s, ctx)) != 0)
@@ -193,7 +193,7 @@ int ftp_tls_server_session(struct ftp_tls_ctx *ctx, struct ftp_tls_resume *res,
   *out = s;
   return 0;
 gfail:
-  log_err("server session: %s", gnutls_strerror(g));
+  log_err_r(ftp_err_gnutls(g), "server session");
   r = FTP_E_TLS;
 fail:
   gnutls_deinit(s);
@@ -217,13 +217,13 @@ static int set_resume_data(gnutls_session_t s, gnutls_session_t from) {
     return 0;
   }
   if ((g = gnutls_session_get_data2(from, &d)) < 0) {
-    log_debug("no resumption data: %s", gnutls_strerror(g));
+    log_debug_r(ftp_err_gnutls(g), "no resumption data");
     return 0;
   }
   g = gnutls_session_set_data(s, d.data, d.size);
   gnutls_free(d.data);
   if (g < 0)
-    log_debug("resumption data refused: %s", gnutls_strerror(g));
+    log_debug_r(ftp_err_gnutls(g), "resumption data refused");
   return 0;
 }
 
@@ -235,7 +235,7 @@ int ftp_tls_client_session(struct ftp_tls_ctx *ctx, const char *host,
 
   *out = NULL;
   if ((g = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0) {
-    log_err("gnutls_init: %s", gnutls_strerror(g));
+    log_err_r(ftp_err_gnutls(g), "gnutls_init");
     return FTP_E_TLS;
   }
   if ((r = common_setup(s, ctx)) != 0)
@@ -257,7 +257,7 @@ int ftp_tls_client_session(struct ftp_tls_ctx *ctx, const char *host,
   *out = s;
   return 0;
 gfail:
-  log_err("client session: %s", gnutls_strerror(g));
+  log_err_r(ftp_err_gnutls(g), "client session");
   r = FTP_E_TLS;
 fail:
   gnutls_deinit(s);
@@ -271,8 +271,8 @@ int ftp_tls_check_alpn(gnutls_session_t s) {
     return 0; /* the server selected nothing: most FTP servers */
   if (sel.size == alpn_ftp.size && memcmp(sel.data, alpn_ftp.data, sel.size) == 0)
     return 0;
-  log_err("server selected ALPN protocol '%.*s', not 'ftp'", (int)sel.size,
-          sel.data);
+  log_err_r(FTP_E_TLS, "server selected ALPN protocol '%.*s', not 'ftp'",
+            (int)sel.size, sel.data);
   return FTP_E_TLS;
 }
 
@@ -283,7 +283,7 @@ int ftp_tls_send_ticket(gnutls_session_t s) {
     return 0;
   g = gnutls_session_ticket_send(s, 1, 0);
   if (g < 0 && g != GNUTLS_E_AGAIN) {
-    log_warn("session ticket: %s", gnutls_strerror(g));
+    log_warn_r(ftp_err_gnutls(g), "session ticket");
     return FTP_E_TLS;
   }
   return 0;
@@ -321,7 +321,7 @@ int ftp_tls_peer_cert_id(gnutls_session_t s, unsigned char sha256[32],
   r = 0;
 out:
   if (r != 0)
-    log_warn("peer certificate: %s", gnutls_strerror(g));
+    log_warn_r(ftp_err_gnutls(g), "peer certificate");
   gnutls_x509_crt_deinit(crt);
   return r;
 }

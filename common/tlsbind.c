@@ -20,7 +20,6 @@
 #include "ftp_limits.h"
 
 #define KEY_LEN FTP_TLSBIND_KEY_LEN
-#define MIN_BUCKETS 64
 
 struct rec {
   struct rec *next;               /* bucket chain */
@@ -200,11 +199,11 @@ int ftp_tlsbind_new(struct ftp_tlsbind **out) {
   *out = NULL;
   if ((b = calloc(1, sizeof(*b))) == NULL)
     return FTP_E_NOMEM;
-  if ((b->buckets = calloc(MIN_BUCKETS, sizeof(*b->buckets))) == NULL) {
+  if ((b->buckets = calloc(FTP_TLSBIND_BUCKETS_MIN, sizeof(*b->buckets))) == NULL) {
     free(b);
     return FTP_E_NOMEM;
   }
-  b->nbuckets = MIN_BUCKETS;
+  b->nbuckets = FTP_TLSBIND_BUCKETS_MIN;
   *out = b;
   return 0;
 }

@@ -44,7 +44,7 @@ int ftp_tls_issuer_new(struct ftp_tls_issuer **out) {
     return r;
   }
   if ((g = gnutls_session_ticket_key_generate(&iss->ticket_key)) < 0) {
-    log_err("ticket key: %s", gnutls_strerror(g));
+    log_err_r(ftp_err_gnutls(g), "ticket key");
     ftp_tls_issuer_free(iss);
     return FTP_E_TLS;
   }
@@ -183,11 +183,12 @@ static void note_offers(struct ftp_tls_probe *p, const struct ftp_tlsmsg_hello *
 
 static void saw_client_hello(struct ftp_tls_probe *p, const gnutls_datum_t *msg) {
   struct ftp_tlsmsg_hello h;
+  int r;
 
-  if (ftp_tlsmsg_client_hello(msg->data, msg->size, &h) != 0) {
+  if ((r = ftp_tlsmsg_client_hello(msg->data, msg->size, &h)) != 0) {
     /* GnuTLS refuses most of what we refuse; whatever it takes anyway
      * resumes no data connection. */
-    log_info("TLS ClientHello: malformed resumption extensions");
+    log_info_r(r, "TLS ClientHello: malformed resumption extensions");
     p->malformed = 1;
     return;
   }
@@ -209,8 +210,7 @@ static void sent_ticket(struct ftp_tls_probe *p, gnutls_session_t s,
     return;
   if ((r = ftp_tlsbind_key_of(t.p, t.n, &key)) != 0 ||
       (r = ftp_tlsbind_record(p->res->scope, FTP_TLSBIND_TICKET, &key, NULL, 0, 0)) != 0)
-    log_warn("session ticket not recorded (it will resume no data connection): %s",
-             ftp_strerror(r));
+    log_warn_r(r, "session ticket not recorded (it will resume no data connection)");
 }
 
 static int hook_cb(gnutls_session_t s, unsigned htype, unsigned when,

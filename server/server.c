@@ -14,6 +14,7 @@
 
 #include "addr.h"
 #include "err.h"
+#include "ftp_limits.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
@@ -217,12 +218,12 @@ static int accept_chan(struct ftpd_listener *l, struct ftp_chan **out,
   struct ftp_chan *ch;
   int r;
 
-  co.in_max = 64 * 1024;
-  co.out_max = 4 * 1024 * 1024;
+  co.in_max = FTP_CTRL_IN_MAX;
+  co.out_max = FTP_CTRL_OUT_MAX_SERVER;
   co.release_idle = 1;
   if ((r = ftp_chan_new(l->srv->loop, &co, &ch)) != 0)
     return r;
-  if ((r = uv_accept((uv_stream_t *)&l->tcp, (uv_stream_t *)ftp_chan_tcp(ch))) != 0 ||
+  if ((r = ftp_chan_accept(ch, (uv_stream_t *)&l->tcp)) != 0 ||
       (r = ftp_chan_peer(ch, peer)) != 0) {
     /* A peer gone before we looked (a balancer's connect-only health
      * check) is no news. */

@@ -722,16 +722,12 @@ static int start_implicit(struct ftpd_session *s) {
 }
 
 static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
-  uv_os_fd_t fd;
-  int one = 1;
-
-  uv_tcp_nodelay(ftp_chan_tcp(ch), 1);
+  ftp_chan_set_nodelay(ch, 1);
   if (c->ftpkeepalive > 0)
     ftp_chan_set_keepalive(ch, c->ftpkeepalive);
   /* Telnet Synch (RFC 854) sends its DM byte as TCP urgent data; keep it
    * in the stream so the command reader can strip it before ABOR. */
-  if (uv_fileno((uv_handle_t *)ftp_chan_tcp(ch), &fd) == 0)
-    setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+  ftp_chan_set_oobinline(ch);
   return 0;
 }
 
@@ -839,19 +835,19 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
 
   memset(o, 0, sizeof(*o));
   o->loop = s->srv->loop;
+  o->role = FTP_DATACONN_SERVER;
   o->timeout_ms = c->datatimeout * 1000;
   o->keepalive = c->datakeepalive;
   if (c->passivedataconn == FTP_PASSIVEDATACONN_NOREDIRECT)
     o->expect_peer = &s->peer;
   /* Behind a balancer: which peers are balancers, and whether their data
    * connections start with a PROXY header naming the client. */
-  o->balancers = s->cfg->balancers;
-  o->nbalancers = s->cfg->nbalancers;
-  o->proxy_header = c->proxyprotocoldata;
+  o->server.balancers = s->cfg->balancers;
+  o->server.nbalancers = s->cfg->nbalancers;
+  o->server.proxy_header = c->proxyprotocoldata;
   o->tls = s->pol.prot_private;
   o->tls_ctx = s->cfg->tls;
-  o->tls_server = 1;
-  o->resume = s->resume;
+  o->server.resume = s->resume;
   /* After CCC the control connection can carry no new session ticket, and
    * clients (lftp) drop the TLS session with the control TLS: a data
    * connection then resumes if it can, but is not refused for a full
@@ -861,7 +857,7 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
    * the client's address. */
   o->require_resume = c->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED &&
                       !s->pol.ccc_done;
-  o->cert_crosscheck = c->tlscertcrosscheck;
-  o->have_ctrl_cert = s->have_cert;
-  memcpy(o->ctrl_cert_sha256, s->cert_sha256, sizeof(o->ctrl_cert_sha256));
+  o->server.cert_crosscheck = c->tlscertcrosscheck;
+  o->server.have_ctrl_cert = s->have_cert;
+  memcpy(o->server.ctrl_cert_sha256, s->cert_sha256, sizeof(o->server.ctrl_cert_sha256));
 }

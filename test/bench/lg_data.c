@@ -23,7 +23,6 @@ struct lg_data {
   struct lg_sess *sess;      /* NULL once closed by the session */
   struct lg_run *run;
   struct ftp_chan *ch;
-  uv_connect_t creq;
   enum lg_action act;
   size_t pos;                /* bytes received or queued */
   unsigned reported : 1;
@@ -186,8 +185,8 @@ static void handshake_cb(struct ftp_chan *ch, int status) {
     send_more(d);
 }
 
-static void connect_cb(uv_connect_t *req, int status) {
-  struct lg_data *d = req->data;
+static void connect_cb(struct ftp_chan *ch, int status) {
+  struct lg_data *d = ftp_chan_data(ch);
   gnutls_session_t ts;
   int r;
 
@@ -225,11 +224,9 @@ int lg_data_open(struct lg_sess *s, enum lg_action act, unsigned port,
     return r;
   }
   ftp_chan_set_data(d->ch, d);
-  d->creq.data = d;
   ((struct sockaddr_in *)&target)->sin_port = htons((uint16_t)port);
-  if ((r = uv_tcp_bind(ftp_chan_tcp(d->ch), (struct sockaddr *)&src, 0)) != 0 ||
-      (r = uv_tcp_connect(&d->creq, ftp_chan_tcp(d->ch), (struct sockaddr *)&target,
-                          connect_cb)) != 0) {
+  if ((r = ftp_chan_bind(d->ch, (struct sockaddr *)&src)) != 0 ||
+      (r = ftp_chan_connect(d->ch, (struct sockaddr *)&target, connect_cb)) != 0) {
     lg_data_close(d);
     return r;
   }

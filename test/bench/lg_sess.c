@@ -36,7 +36,6 @@ struct lg_sess {
   enum lg_state state;
   struct sockaddr_storage src;
   struct ftp_chan *ctrl;
-  uv_connect_t creq;
   struct ftp_reply_parser parser;
   struct ftp_reply reply;
   struct lg_data *data;
@@ -359,8 +358,8 @@ static void ctrl_read(struct ftp_chan *ch, ssize_t nread, const uv_buf_t *buf) {
 
 /* --- connecting ------------------------------------------------------------- */
 
-static void connect_cb(uv_connect_t *req, int status) {
-  struct lg_sess *s = req->data;
+static void connect_cb(struct ftp_chan *ch, int status) {
+  struct lg_sess *s = ftp_chan_data(ch);
   int r;
 
   if (s->done)
@@ -369,7 +368,7 @@ static void connect_cb(uv_connect_t *req, int status) {
     fail(s, "%s", ftp_strerror(status));
     return;
   }
-  uv_tcp_nodelay(ftp_chan_tcp(s->ctrl), 1);
+  ftp_chan_set_nodelay(s->ctrl, 1);
   s->state = ST_GREETING;
   if ((r = ftp_chan_read_start(s->ctrl, ctrl_alloc, ctrl_read)) != 0)
     fail(s, "read: %s", ftp_strerror(r));
@@ -404,10 +403,8 @@ int lg_sess_start(struct lg_run *run, unsigned id) {
   }
   ftp_chan_set_data(s->ctrl, s);
   run->sess[id] = s;
-  s->creq.data = s;
-  if ((r = uv_tcp_bind(ftp_chan_tcp(s->ctrl), (struct sockaddr *)&s->src, 0)) != 0 ||
-      (r = uv_tcp_connect(&s->creq, ftp_chan_tcp(s->ctrl),
-                          (struct sockaddr *)&run->server, connect_cb)) != 0)
+  if ((r = ftp_chan_bind(s->ctrl, (struct sockaddr *)&s->src)) != 0 ||
+      (r = ftp_chan_connect(s->ctrl, (struct sockaddr *)&run->server, connect_cb)) != 0)
     fail(s, "%s", ftp_strerror(r));
   return 0;
 }

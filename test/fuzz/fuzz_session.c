@@ -414,7 +414,7 @@ static void start(struct run *r, unsigned sel) {
   co.out_max = 4 * 1024 * 1024;
   co.release_idle = 1;
   if (ftp_chan_new(&r->loop, &co, &ch) != 0 ||
-      uv_tcp_open(ftp_chan_tcp(ch), sv[1]) != 0)
+      ftp_chan_open(ch, sv[1]) != 0)
     die("cannot make the server's channel");
   r->server_fd = sv[1];
   set_addr(&c.addr, sel & 0x20, 50021);

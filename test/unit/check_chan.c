@@ -8,12 +8,17 @@
  * handle and requires uv_loop_close() to succeed.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <uv.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "chan.h"
 #include "err.h"
@@ -21,6 +26,10 @@
 #include "tls_fixture.h"
 
 static struct tls_fixture fx;
+
+/* As both programs do: a write to a peer that is gone reports EPIPE
+ * (sendfile(2) cannot be asked not to raise the signal). */
+static void no_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
 static void fixture_up(void) { tls_fixture_make(&fx); }
 static void fixture_down(void) { tls_fixture_remove(&fx); }
@@ -36,12 +45,13 @@ struct end {
   int drained;
   int closed;
   int paused_after;    /* stop reading after this many bytes (0: never) */
+  uint64_t sent;       /* ftp_chan_sendfile: progress so far */
+  int sf_status;       /* ... and its result; 1 while running */
 };
 
 struct pair {
   uv_loop_t loop;
   uv_tcp_t listener;
-  uv_connect_t creq;
   uv_timer_t watchdog;
   struct end a;        /* connecting side (the FTP client) */
   struct end b;        /* accepting side (the FTP server) */
@@ -103,14 +113,44 @@ static void accept_cb(uv_stream_t *server, int status) {
   ck_assert_int_eq(status, 0);
   ck_assert_int_eq(ftp_chan_new(&p->loop, &o, &p->b.ch), 0);
   ftp_chan_set_data(p->b.ch, &p->b);
-  ck_assert_int_eq(uv_accept(server, (uv_stream_t *)ftp_chan_tcp(p->b.ch)), 0);
+  ck_assert_int_eq(ftp_chan_accept(p->b.ch, server), 0);
   p->accepted = 1;
 }
 
-static void connect_cb(uv_connect_t *req, int status) {
-  struct pair *p = req->data;
+static void connect_cb(struct ftp_chan *ch, int status) {
+  struct pair *p = (struct pair *)((char *)ftp_chan_data(ch) - offsetof(struct pair, a));
   ck_assert_int_eq(status, 0);
   p->connected = 1;
+}
+
+static int same_end(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  return ftp_addr_same_host(a, b) && ftp_addr_port(a) == ftp_addr_port(b);
+}
+
+/* The socket under a channel, found by its two addresses: the tests that
+ * put raw bytes under the TLS layer need it, and the channel lends its
+ * handle to no one. */
+static int raw_socket(struct ftp_chan *ch) {
+  struct sockaddr_storage want_local, want_peer, local, peer;
+  socklen_t len;
+  int fd;
+
+  ck_assert_int_eq(ftp_chan_local(ch, &want_local), 0);
+  ck_assert_int_eq(ftp_chan_peer(ch, &want_peer), 0);
+  for (fd = 3; fd < 1024; fd++) {
+    len = sizeof(local);
+    if (getsockname(fd, (struct sockaddr *)&local, &len) != 0)
+      continue;
+    len = sizeof(peer);
+    if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0)
+      continue;
+    ftp_addr_normalize(&local);
+    ftp_addr_normalize(&peer);
+    if (same_end(&local, &want_local) && same_end(&peer, &want_peer))
+      return fd;
+  }
+  ck_abort_msg("no socket under the channel");
+  return -1;
 }
 
 static int both_up(struct pair *p) { return p->connected && p->accepted; }
@@ -132,9 +172,7 @@ static void pair_open(struct pair *p) {
   uv_tcp_getsockname(&p->listener, (struct sockaddr *)&sa, &len);
   ck_assert_int_eq(ftp_chan_new(&p->loop, &o, &p->a.ch), 0);
   ftp_chan_set_data(p->a.ch, &p->a);
-  p->creq.data = p;
-  ck_assert_int_eq(uv_tcp_connect(&p->creq, ftp_chan_tcp(p->a.ch),
-                                  (struct sockaddr *)&sa, connect_cb), 0);
+  ck_assert_int_eq(ftp_chan_connect(p->a.ch, (struct sockaddr *)&sa, connect_cb), 0);
   ftp_buf_init(&p->a.got, 64 * 1024 * 1024);
   ftp_buf_init(&p->b.got, 64 * 1024 * 1024);
   p->a.hs_status = p->b.hs_status = 1;
@@ -168,6 +206,42 @@ struct ctxs {
   struct ftp_tls_issuer *issuer;
   struct ftp_tls_resume *scope;
 };
+
+/* --- sendfile ------------------------------------------------------------- */
+
+/* A file of size bytes in $TMPDIR, already unlinked; data gets its
+ * contents when not NULL. */
+static int temp_file(size_t size, unsigned char **data) {
+  const char *tmp = getenv("TMPDIR");
+  char path[300];
+  unsigned char *d = malloc(size);
+  size_t i;
+  int fd;
+
+  snprintf(path, sizeof(path), "%s/chkchanXXXXXX", tmp != NULL ? tmp : "/tmp");
+  ck_assert_int_ge(fd = mkstemp(path), 0);
+  unlink(path);
+  for (i = 0; i < size; i++)
+    d[i] = (unsigned char)(i * 7 + i / 4096);
+  ck_assert_int_eq(write(fd, d, size), (ssize_t)size);
+  if (data != NULL)
+    *data = d;
+  else
+    free(d);
+  return fd;
+}
+
+static void sf_progress(struct ftp_chan *ch, size_t n) {
+  struct end *e = ftp_chan_data(ch);
+  e->sent += n;
+}
+
+static void sf_done(struct ftp_chan *ch, int status) {
+  struct end *e = ftp_chan_data(ch);
+  e->sf_status = status;
+}
+
+static int a_sent_some(struct pair *p) { return p->a.sent > 0; }
 
 static void ctxs_make(struct ctxs *c, int client_cert) {
   struct ftp_tls_config sc = {0}, cc = {0};
@@ -318,15 +392,13 @@ START_TEST(test_tls_peer_closes_mid_record) {
   struct ctxs c;
   /* The header of an application_data record of 300 bytes, and 10 of them. */
   static const unsigned char half[] = {23, 3, 3, 1, 44, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-  uv_buf_t b = uv_buf_init((char *)half, sizeof(half));
 
   ctxs_make(&c, 0);
   pair_open(&p);
   start_tls(&p, &c, c.scope, NULL, "localhost");
   ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
   /* Write half a record straight to the socket, then close it. */
-  ck_assert_int_eq(uv_try_write((uv_stream_t *)ftp_chan_tcp(p.a.ch), &b, 1),
-                   (int)sizeof(half));
+  ck_assert_int_eq(send(raw_socket(p.a.ch), half, sizeof(half), 0), (ssize_t)sizeof(half));
   ftp_chan_close(p.a.ch, end_closed);
   run_until(&p, b_got_eof);
   ck_assert(p.b.final == FTP_E_TLS_TRUNCATED || p.b.final == FTP_E_TLS);
@@ -540,11 +612,10 @@ END_TEST
 START_TEST(test_ccc_answer_before_peer_cleartext) {
   struct pair p;
   struct ctxs c;
-  uv_buf_t b = uv_buf_init("PWD\r\n", 5);
 
   ccc_answer_setup(&p, &c, 600000);
   /* Clear text on the raw socket, under the client's TLS layer. */
-  ck_assert_int_eq(uv_try_write((uv_stream_t *)ftp_chan_tcp(p.a.ch), &b, 1), 5);
+  ck_assert_int_eq(send(raw_socket(p.a.ch), "PWD\r\n", 5, 0), 5);
   run_until(&p, b_has_pwd);
   ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "PWD\r\n", 5), 0);
   run_until(&p, a_final);
@@ -794,12 +865,108 @@ START_TEST(test_client_certificate_seen_by_server) {
 }
 END_TEST
 
+/* The Telnet Synch before ABOR: the urgent bytes leave at once and, with
+ * SO_OOBINLINE on the reader, stay in its stream, in order. */
+static int b_has_abor(struct pair *p) { return ftp_buf_len(&p->b.got) >= 10; }
+
+START_TEST(test_urgent_data_inline) {
+  static const unsigned char synch[] = {0xff, 0xf4, 0xff};
+  struct pair p;
+
+  pair_open(&p);
+  ck_assert_int_eq(ftp_chan_set_oobinline(p.b.ch), 0);
+  ck_assert_int_eq(ftp_chan_set_nodelay(p.a.ch, 1), 0);
+  ck_assert_int_eq(ftp_chan_set_keepalive(p.a.ch, 60), 0);
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_send_urgent(p.a.ch, synch, sizeof(synch)), 0);
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "\xf2" "ABOR\r\n", 7), 0);
+  run_until(&p, b_has_abor);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), "\xff\xf4\xff\xf2" "ABOR\r\n", 10), 0);
+  ck_assert_int_eq(ftp_chan_shutdown(p.a.ch, shut_cb), 0);
+  ck_assert_int_eq(ftp_chan_send_urgent(p.a.ch, synch, sizeof(synch)), UV_EPIPE);
+  pair_close(&p);
+}
+END_TEST
+
+static int b_has_file(struct pair *p) {
+  return p->a.sf_status != 1 && ftp_buf_len(&p->b.got) >= (3u << 20) - 1000;
+}
+
+/* sendfile from an offset to the end of the file; the channel refuses
+ * other output while it runs and takes it again once done. */
+START_TEST(test_sendfile_clear) {
+  size_t size = 3u << 20;
+  unsigned char *data;
+  struct pair p;
+  int fd = temp_file(size, &data);
+
+  pair_open(&p);
+  p.a.sf_status = 1;
+  ck_assert_int_eq(ftp_chan_read_start(p.b.ch, end_alloc, end_read), 0);
+  ck_assert_int_eq(ftp_chan_sendfile(p.a.ch, fd, 1000, sf_progress, sf_done), 0);
+  ck_assert_int_eq(ftp_chan_write(p.a.ch, "x", 1), UV_EBUSY);
+  ck_assert_int_eq(ftp_chan_shutdown(p.a.ch, shut_cb), UV_EBUSY);
+  ck_assert_int_eq(ftp_chan_sendfile(p.a.ch, fd, 0, sf_progress, sf_done), UV_EBUSY);
+  ck_assert_int_eq(ftp_chan_send_urgent(p.a.ch, "x", 1), UV_EAGAIN);
+  run_until(&p, b_has_file);
+  ck_assert_int_eq(p.a.sf_status, 0);
+  ck_assert_int_eq(p.a.sent, size - 1000);
+  ck_assert_int_eq(ftp_buf_len(&p.b.got), size - 1000);
+  ck_assert_int_eq(memcmp(ftp_buf_ptr(&p.b.got), data + 1000, size - 1000), 0);
+  ck_assert_int_eq(ftp_chan_shutdown(p.a.ch, shut_cb), 0);
+  run_until(&p, b_got_eof);
+  ck_assert_int_eq(p.b.final, UV_EOF);
+  pair_close(&p);
+  close(fd);
+  free(data);
+}
+END_TEST
+
+/* Closing while a file is being sent to a reader that does not read: the
+ * close callback waits for the thread pool, and every handle goes. */
+START_TEST(test_close_during_sendfile) {
+  struct pair p;
+  int fd = temp_file(32u << 20, NULL);
+
+  pair_open(&p);
+  p.a.sf_status = 1;
+  ck_assert_int_eq(ftp_chan_sendfile(p.a.ch, fd, 0, sf_progress, sf_done), 0);
+  run_until(&p, a_sent_some);
+  pair_close(&p);
+  /* Closing is no completion: done never ran. */
+  ck_assert_int_eq(p.a.sf_status, 1);
+  close(fd);
+}
+END_TEST
+
+/* Under TLS, bytes must go through the record layer: no sendfile, no
+ * urgent data. */
+START_TEST(test_tls_refuses_sendfile_and_urgent) {
+  struct pair p;
+  struct ctxs c;
+  int fd = temp_file(4096, NULL);
+
+  ctxs_make(&c, 0);
+  pair_open(&p);
+  start_tls(&p, &c, c.scope, NULL, "localhost");
+  ck_assert_int_eq(ftp_chan_sendfile(p.a.ch, fd, 0, sf_progress, sf_done), UV_EINVAL);
+  ck_assert_int_eq(ftp_chan_send_urgent(p.a.ch, "x", 1), UV_EINVAL);
+  pair_close(&p);
+  ctxs_free(&c);
+  close(fd);
+}
+END_TEST
+
 static Suite *chan_suite(void) {
   Suite *s = suite_create("chan");
   TCase *clear = tcase_create("clear");
   TCase *tls = tcase_create("tls");
 
+  tcase_add_checked_fixture(clear, no_sigpipe, NULL);
   tcase_add_test(clear, test_clear_both_ways);
+  tcase_add_test(clear, test_urgent_data_inline);
+  tcase_add_test(clear, test_sendfile_clear);
+  tcase_add_test(clear, test_close_during_sendfile);
   suite_add_tcase(s, clear);
   tcase_add_unchecked_fixture(tls, fixture_up, fixture_down);
   tcase_set_timeout(tls, 30);
@@ -820,6 +987,7 @@ static Suite *chan_suite(void) {
   tcase_add_test(tls, test_wrong_host_name_refused);
   tcase_add_test(tls, test_resumption_is_bound_to_its_issuer);
   tcase_add_test(tls, test_client_certificate_seen_by_server);
+  tcase_add_test(tls, test_tls_refuses_sendfile_and_urgent);
   suite_add_tcase(s, tls);
   return s;
 }

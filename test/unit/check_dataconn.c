@@ -12,6 +12,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ static char dir[256];
 static void setup(void) {
   const char *tmp = getenv("TMPDIR");
 
+  /* As both programs do: a write to a peer that is gone reports EPIPE
+   * (sendfile(2) cannot be asked not to raise the signal). */
+  signal(SIGPIPE, SIG_IGN);
   tls_fixture_make(&fx);
   snprintf(dir, sizeof(dir), "%s/chkdcXXXXXX", tmp != NULL ? tmp : "/tmp");
   ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -163,18 +167,19 @@ static void connect_pair(struct rig *g, int tls, gnutls_session_t ctrl,
   unsigned port = 0;
 
   so.loop = co.loop = &g->loop;
+  so.role = FTP_DATACONN_SERVER;
+  co.role = FTP_DATACONN_CLIENT;
   so.timeout_ms = co.timeout_ms = 10000;
   if (g->srv_timeout_ms != 0)
     so.timeout_ms = g->srv_timeout_ms;
   so.tls = co.tls = tls;
   so.tls_ctx = g->sctx;
-  so.tls_server = 1;
-  so.resume = scope;
+  so.server.resume = scope;
   so.require_resume = ctrl != NULL;
   co.tls_ctx = g->cctx;
-  co.ctrl_session = ctrl;
-  co.host = "localhost";
-  co.verify = co.verify_host = 1;
+  co.client.ctrl_session = ctrl;
+  co.client.host = "localhost";
+  co.client.verify = co.client.verify_host = 1;
   ck_assert_int_eq(ftp_addr_from_string("127.0.0.1", 0, &any), 0);
   ck_assert_int_eq(ftp_dataconn_listen(&so, &any, 0, 0, &g->srv.dc, &port), 0);
   ftp_dataconn_set_data(g->srv.dc, &g->srv);
@@ -371,11 +376,11 @@ static void ctrl_conn_cb(uv_stream_t *l, int status) {
   ck_assert_int_eq(status, 0);
   ck_assert_int_eq(ftp_chan_new(l->loop, &o, &ctrl_of->srv), 0);
   ftp_chan_set_data(ctrl_of->srv, ctrl_of);
-  ck_assert_int_eq(uv_accept(l, (uv_stream_t *)ftp_chan_tcp(ctrl_of->srv)), 0);
+  ck_assert_int_eq(ftp_chan_accept(ctrl_of->srv, l), 0);
 }
 
-static void ctrl_connect_cb(uv_connect_t *req, int status) {
-  (void)req;
+static void ctrl_connect_cb(struct ftp_chan *ch, int status) {
+  (void)ch;
   ck_assert_int_eq(status, 0);
 }
 
@@ -384,7 +389,6 @@ static void ctrl_connect_cb(uv_connect_t *req, int status) {
 static void ctrl_open(struct rig *g, struct ctrl *c, struct ftp_tls_resume *res) {
   struct ftp_chan_opts o = {64 << 10, 1 << 20, 0};
   struct sockaddr_storage sa;
-  uv_connect_t req;
   gnutls_session_t ss, cs;
   int len = sizeof(sa);
 
@@ -398,8 +402,7 @@ static void ctrl_open(struct rig *g, struct ctrl *c, struct ftp_tls_resume *res)
   ck_assert_int_eq(uv_tcp_getsockname(&c->listener, (struct sockaddr *)&sa, &len), 0);
   ck_assert_int_eq(ftp_chan_new(&g->loop, &o, &c->cli), 0);
   ftp_chan_set_data(c->cli, c);
-  ck_assert_int_eq(uv_tcp_connect(&req, ftp_chan_tcp(c->cli), (struct sockaddr *)&sa,
-                                  ctrl_connect_cb), 0);
+  ck_assert_int_eq(ftp_chan_connect(c->cli, (struct sockaddr *)&sa, ctrl_connect_cb), 0);
   run_until(g, ctrl_accepted);
   ck_assert_int_eq(ftp_tls_server_session(g->sctx, res, NULL, &ss), 0);
   ck_assert_int_eq(ftp_tls_client_session(g->cctx, "localhost", 1, 1, NULL, &cs), 0);
@@ -601,6 +604,8 @@ START_TEST(test_stranger_dropped_listener_kept) {
 
   rig_open(&g);
   so.loop = co.loop = &g.loop;
+  so.role = FTP_DATACONN_SERVER;
+  co.role = FTP_DATACONN_CLIENT;
   so.timeout_ms = co.timeout_ms = 5000;
   ck_assert_int_eq(ftp_addr_from_string("127.0.0.1", 0, &any), 0);
   so.expect_peer = &any;
@@ -681,6 +686,92 @@ START_TEST(test_upload_cut_without_close_notify) {
 }
 END_TEST
 
+/* The role decides the TLS role and the checks: it must be given. */
+START_TEST(test_role_required) {
+  struct rig g;
+  struct ftp_dataconn_opts o = {0};
+  struct sockaddr_storage any;
+  struct ftp_dataconn *dc = NULL;
+  unsigned port = 0;
+
+  rig_open(&g);
+  o.loop = &g.loop;
+  ck_assert_int_eq(ftp_addr_from_string("127.0.0.1", 0, &any), 0);
+  ck_assert_int_eq(ftp_dataconn_listen(&o, &any, 0, 0, &dc, &port), UV_EINVAL);
+  ck_assert_ptr_null(dc);
+  ck_assert_int_eq(ftp_dataconn_connect(&o, &any, &dc), UV_EINVAL);
+  ck_assert_ptr_null(dc);
+  rig_close(&g);
+}
+END_TEST
+
+/* Abort while the channel sends a file in clear (sendfile) to a reader
+ * that does not read; everything is released when the rig closes. */
+START_TEST(test_abort_during_clear_download) {
+  struct rig g;
+  char path[300];
+  int fd;
+
+  rig_open(&g);
+  fd = make_file("src", 32u << 20, 5, path);
+  connect_pair(&g, 0, NULL, g.scope);
+  ck_assert_int_eq(ftp_dataconn_send_file(g.srv.dc, fd, 0, 0, done_cb), 0);
+  for (int i = 0; i < 20; i++)
+    uv_run(&g.loop, UV_RUN_NOWAIT);
+  ftp_dataconn_abort(g.srv.dc);
+  ck_assert_int_eq(g.srv.done, FTP_E_ABORTED);
+  rig_close(&g);
+}
+END_TEST
+
+/* A download the peer stops reading stalls: done gets UV_ETIMEDOUT, and
+ * the file is no longer sent. */
+START_TEST(test_clear_download_stalls) {
+  struct rig g;
+  char path[300];
+  uint64_t at;
+  int fd;
+
+  /* The file first: the loop's clock starts with the rig. */
+  fd = make_file("src", 32u << 20, 9, path);
+  rig_open(&g);
+  g.srv_timeout_ms = 1000;
+  connect_pair(&g, 0, NULL, g.scope);
+  ck_assert_int_eq(g.srv.ready, 0);
+  ck_assert_int_eq(ftp_dataconn_send_file(g.srv.dc, fd, 0, 0, done_cb), 0);
+  run_until(&g, srv_done);
+  ck_assert_int_eq(g.srv.done, UV_ETIMEDOUT);
+  at = ftp_dataconn_bytes(g.srv.dc);
+  ck_assert(at < 32u << 20);
+  for (int i = 0; i < 20; i++)
+    uv_run(&g.loop, UV_RUN_NOWAIT);
+  ck_assert(ftp_dataconn_bytes(g.srv.dc) == at);
+  rig_close(&g);
+}
+END_TEST
+
+/* A connection carries one transfer: a second is refused, and its file is
+ * closed all the same. */
+START_TEST(test_second_transfer_refused) {
+  struct rig g;
+  char path[300];
+  int fd, again;
+
+  rig_open(&g);
+  fd = make_file("src", 1000, 11, path);
+  connect_pair(&g, 0, NULL, g.scope);
+  ck_assert_int_eq(ftp_dataconn_send_file(g.srv.dc, fd, 0, 0, done_cb), 0);
+  ck_assert_int_eq(ftp_dataconn_recv_sink(g.cli.dc, 0, sink_cb, done_cb), 0);
+  run_until(&g, both_done);
+  ck_assert_int_eq(g.srv.done, 0);
+  again = open(path, O_RDONLY);
+  ck_assert_int_ge(again, 0);
+  ck_assert_int_eq(ftp_dataconn_send_file(g.srv.dc, again, 0, 0, done_cb), UV_EINVAL);
+  ck_assert_int_eq(fcntl(again, F_GETFD), -1);
+  rig_close(&g);
+}
+END_TEST
+
 static Suite *dataconn_suite(void) {
   Suite *s = suite_create("dataconn");
   TCase *tc = tcase_create("loopback");
@@ -700,6 +791,10 @@ static Suite *dataconn_suite(void) {
   tcase_add_test(tc, test_stranger_dropped_listener_kept);
   tcase_add_test(tc, test_abort_during_download);
   tcase_add_test(tc, test_upload_cut_without_close_notify);
+  tcase_add_test(tc, test_role_required);
+  tcase_add_test(tc, test_abort_during_clear_download);
+  tcase_add_test(tc, test_clear_download_stalls);
+  tcase_add_test(tc, test_second_transfer_refused);
   suite_add_tcase(s, tc);
 
   /* Loop index _i: 0 TLS 1.3, 1 TLS 1.2. */

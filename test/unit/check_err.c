@@ -3,6 +3,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <string.h>
 #include <uv.h>
 
@@ -30,6 +31,26 @@ START_TEST(test_libuv_codes_pass_through) {
   ck_assert_str_eq(ftp_strerror(UV_ECONNRESET), uv_strerror(UV_ECONNRESET));
   /* Our range does not collide with libuv's getaddrinfo range. */
   ck_assert((int)UV_EAI_ADDRFAMILY > (int)FTP_E__LAST);
+}
+END_TEST
+
+/* GnuTLS's codes overlap errno's: they travel in a range of their own and
+ * keep GnuTLS's names, so that a log line names them right. */
+START_TEST(test_gnutls_codes_carried) {
+  int r = ftp_err_gnutls(GNUTLS_E_AGAIN);
+
+  ck_assert_int_ne(r, GNUTLS_E_AGAIN);
+  ck_assert(!ftp_err_is_ours(r));
+  ck_assert_str_eq(ftp_err_name(r), "GNUTLS_E_AGAIN");
+  ck_assert_str_eq(ftp_strerror(r), gnutls_strerror(GNUTLS_E_AGAIN));
+  ck_assert_str_eq(ftp_err_name(ftp_err_gnutls(GNUTLS_E_UNEXPECTED_PACKET_LENGTH)),
+                   "GNUTLS_E_UNEXPECTED_PACKET_LENGTH");
+  ck_assert_int_eq(ftp_err_gnutls(0), 0);
+  ck_assert_int_eq(ftp_err_gnutls(-5000), FTP_E_TLS);
+  /* Not mistaken for ours, libuv's or errno's. */
+  ck_assert((int)UV_EAI_ADDRFAMILY > r);
+  ck_assert(r < (int)FTP_E__LAST);
+  ck_assert_int_eq(ftp_err_reply(r, NULL), FTP_R_LOCAL_ERROR);
 }
 END_TEST
 
@@ -74,6 +95,7 @@ static Suite *err_suite(void) {
 
   tcase_add_test(tc, test_every_code_has_name_and_message);
   tcase_add_test(tc, test_libuv_codes_pass_through);
+  tcase_add_test(tc, test_gnutls_codes_carried);
   tcase_add_loop_test(tc, test_reply_mapping, 0,
                       sizeof(reply_cases) / sizeof(reply_cases[0]));
   suite_add_tcase(s, tc);

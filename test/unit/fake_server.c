@@ -34,11 +34,11 @@ const char *fake_transcript(struct fake *f) {
 static void data_opts(struct fake *f, struct ftp_dataconn_opts *o) {
   memset(o, 0, sizeof(*o));
   o->loop = f->loop;
+  o->role = FTP_DATACONN_SERVER;
   o->timeout_ms = 5000;
   o->tls = f->data_tls;
   o->tls_ctx = f->tls;
-  o->tls_server = 1;
-  o->resume = f->scope;
+  o->server.resume = f->scope;
   /* Like vsftpd and ProFTPD: the data connection must resume the control
    * connection's session. */
   o->require_resume = 1;
@@ -321,18 +321,15 @@ static void ch_closed(struct ftp_chan *ch) {
 static void accept_cb(uv_stream_t *server, int status) {
   struct fake *f = server->data;
   struct ftp_chan_opts co = {64 * 1024, 8 * 1024 * 1024, 0};
-  uv_os_fd_t fd;
-  int one = 1;
 
   ck_assert_int_eq(status, 0);
   ck_assert_ptr_null(f->ch);
   ck_assert_int_eq(ftp_chan_new(f->loop, &co, &f->ch), 0);
   ftp_chan_set_data(f->ch, f);
   f->ch_open = 1;
-  ck_assert_int_eq(uv_accept(server, (uv_stream_t *)ftp_chan_tcp(f->ch)), 0);
+  ck_assert_int_eq(ftp_chan_accept(f->ch, server), 0);
   /* As ftpd: the Telnet Synch's urgent byte stays in the stream. */
-  if (uv_fileno((uv_handle_t *)ftp_chan_tcp(f->ch), &fd) == 0)
-    setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+  ftp_chan_set_oobinline(f->ch);
   ck_assert_int_eq(ftp_chan_read_start(f->ch, ctl_alloc, ctl_read), 0);
   if (f->nsteps > 0 && f->script[0].expect == NULL) {
     f->pos = 1;
