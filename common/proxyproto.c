@@ -221,6 +221,8 @@ static int parse_v1(const unsigned char *p, size_t n, struct ftp_proxy_hdr *h) {
       return FTP_E_PROXY_HEADER; /* a lone LF never ends the line */
     if (p[i] != '\r')
       continue;
+    if (i + 2 > FTP_PROXY_V1_MAX)
+      return FTP_E_PROXY_HEADER; /* the CRLF would end past 107 bytes */
     if (i + 1 == n)
       return FTP_PROXY_MORE;
     if (p[i + 1] != '\n')

@@ -43,6 +43,10 @@ static const struct good goods[] = {
    0, 0},
   {"v1 UNKNOWN long", B("PROXY UNKNOWN ffff::1 ffff::2 65535 65535\r\n"), 1,
    FTP_PROXY_CMD_UNKNOWN, NULL, NULL, 0, 0},
+  /* The specification's longest line: 107 bytes, CRLF included. */
+  {"v1 UNKNOWN of 107 bytes",
+   B("PROXY UNKNOWN xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"), 1, FTP_PROXY_CMD_UNKNOWN, NULL, NULL, 0, 0},
   {"v2 TCP4", B(V2SIG "\x21\x11\x00\x0c" "\xc0\x00\x02\x07" "\xc6\x33\x64\x01"
    "\xdb\xc4" "\x00\x15"), 2, FTP_PROXY_CMD_PROXY, "192.0.2.7", "198.51.100.1",
    56260, 21},
@@ -88,6 +92,10 @@ static const struct bad bads[] = {
   {"extra field", B("PROXY TCP4 1.2.3.4 1.2.3.4 1 2 3\r\n")},
   {"TCP5", B("PROXY TCP5 1.2.3.4 1.2.3.4 1 2\r\n")},
   {"UNKNOWNX", B("PROXY UNKNOWNX\r\n")},
+  /* Found by fuzz_proxyproto: a CR at byte 107 made a 108-byte line. */
+  {"CRLF ending at byte 108",
+   B("PROXY UNKNOWN xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n")},
   {"no CRLF in 107 bytes",
    B("PROXY UNKNOWN xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")},
