@@ -20,6 +20,7 @@
 #include "chan.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,10 @@ struct ftp_chan {
   unsigned ccc_counting : 1;  /* ... and the 200 is out: settle time runs */
 };
 
+/* Channels alive in this process (one loop per process: the loop
+ * thread's alone). */
+static unsigned live_chans;
+
 static void pump(struct ftp_chan *ch);
 static void flush(struct ftp_chan *ch);
 static int sendfile_busy(const struct ftp_chan *ch);
@@ -114,6 +119,7 @@ int ftp_chan_new(uv_loop_t *loop, const struct ftp_chan_opts *opts,
   }
   uv_timer_init(loop, &ch->kick);
   ch->open_handles = 2;
+  live_chans++;
   *out = ch;
   return 0;
 }
@@ -499,6 +505,11 @@ static void maybe_free(struct ftp_chan *ch) {
   ftp_buf_free(&ch->out);
   ftp_buf_free(&ch->wout);
   free(ch);
+  /* The last connection is gone (a burst has ended): glibc keeps freed
+   * memory in the middle of its heap; give it back to the system.  Costs
+   * well under a millisecond on an idle heap. */
+  if (--live_chans == 0)
+    malloc_trim(0);
 }
 
 static void handle_closed(uv_handle_t *h) {
