@@ -544,6 +544,18 @@ void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
 
 /* --- reading -------------------------------------------------------------- */
 
+/* Under TLS, what one read may add to the input: the input never holds
+ * more than FTP_CHAN_READ_PIECE - 1 bytes, so that its buffer (with the
+ * spare byte ftp_buf keeps) never grows past FTP_CHAN_READ_PIECE. */
+static size_t tls_read_room(const struct ftp_chan *ch) {
+  size_t len = ftp_buf_len(&ch->in), room = ftp_buf_room(&ch->in);
+  size_t piece = FTP_CHAN_READ_PIECE - 1;
+
+  if (len >= piece)
+    return 0;
+  return piece - len < room ? piece - len : room;
+}
+
 static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   struct ftp_chan *ch = CHAN_OF(h, tcp);
   unsigned char *p;
@@ -553,9 +565,7 @@ static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     ch->alloc_cb(ch, suggested, buf);
     return;
   }
-  room = ftp_buf_room(&ch->in);
-  if (room > FTP_CHAN_READ_PIECE)
-    room = FTP_CHAN_READ_PIECE;
+  room = tls_read_room(ch);
   if (room == 0 || ftp_buf_reserve(&ch->in, room, &p) != 0) {
     *buf = uv_buf_init(NULL, 0);
     return;
@@ -611,7 +621,7 @@ static void update_reading(struct ftp_chan *ch) {
     /* Bytes left over in the buffer go first, to keep the order. */
     need = ch->want_read && ftp_buf_len(&ch->in) == 0;
   else
-    need = ch->want_read && ftp_buf_room(&ch->in) > 0;
+    need = ch->want_read && tls_read_room(ch) > 0;
   if (need && !ch->uv_reading) {
     if (uv_read_start((uv_stream_t *)&ch->tcp, tcp_alloc_cb, tcp_read_cb) == 0)
       ch->uv_reading = 1;

@@ -7,7 +7,7 @@
  * while the loop encrypts (or converts) and queues one, the thread pool
  * reads the next into the other, so the disk and the socket work at the
  * same time and the loop never waits for the disk.  Either way the write
- * queue is kept below two blocks' worth (their size: dataconn_blocks.c).
+ * queue is kept below one block (their size: dataconn_blocks.c).
  *
  * The end: once every byte is queued, ftp__dc_end_send sends our
  * close_notify (under TLS) and FIN, and done runs once they are written.
@@ -33,6 +33,7 @@ struct send {
   size_t blk_size;         /* 0 until the blocks are taken */
   size_t fill[2];          /* bytes read into each block, not yet queued */
   int cur;                 /* the block queued next */
+  size_t queued;           /* how much of it is queued already */
   int reading;             /* the block being read, or -1 */
   int read_eof;            /* the file is read to its end */
   unsigned char *wire;     /* TYPE A: a block converted for the wire */
@@ -150,20 +151,27 @@ static void blocks_done(struct send *sd) {
   ftp__dc_end_send(dc);
 }
 
-/* Queue the blocks that are ready, in order, while the socket keeps up. */
+/* Queue the blocks that are ready, in order, while the socket keeps up:
+ * half a block at a time, and only while less than a quarter block waits,
+ * so that the channel's queue (ciphertext included) stays below one block
+ * and its buffers never grow past it. */
 static void send_blocks(struct send *sd) {
   struct ftp_dataconn *dc = sd->base.dc;
   struct ftp_chan *ch = ftp__dc_chan(dc);
+  size_t low = sd->blk_size / 4;
   int r;
 
   while (ftp__dc_running(dc) && sd->fill[sd->cur] > 0) {
-    const unsigned char *p = sd->blk[sd->cur];
-    size_t len = sd->fill[sd->cur];
+    const unsigned char *p = sd->blk[sd->cur] + sd->queued;
+    size_t len = sd->fill[sd->cur] - sd->queued;
 
-    if (ftp_chan_queued(ch) >= 2 * sd->blk_size) {
-      ftp_chan_on_drain(ch, sd->blk_size, send_drained);
+    if (ftp_chan_queued(ch) >= low) {
+      ftp_chan_on_drain(ch, low, send_drained);
       return;
     }
+    if (len > sd->blk_size / 2)
+      len = sd->blk_size / 2;
+    sd->queued += len;
     if (sd->ascii) {
       size_t used = 0;
       len = ftp_ascii_to_net(&sd->conv, p, len, sd->wire,
@@ -174,9 +182,12 @@ static void send_blocks(struct send *sd) {
       ftp__dc_finish(dc, r);
       return;
     }
-    sd->fill[sd->cur] = 0;
-    sd->cur ^= 1;
-    read_ahead(sd);
+    if (sd->queued == sd->fill[sd->cur]) {
+      sd->fill[sd->cur] = 0;
+      sd->queued = 0;
+      sd->cur ^= 1;
+      read_ahead(sd);
+    }
   }
   blocks_done(sd);
 }
@@ -272,9 +283,10 @@ int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
   return 0;
 }
 
-/* A memory block (a listing) is already whole in memory: it is queued in
- * pieces of the smallest block size, at most two of them waiting. */
-#define MEM_QUEUE_HIGH (2 * FTP_DATA_BLOCK_MIN)
+/* A memory block (a listing) is already whole in memory: it is queued as
+ * a file's smallest blocks are (send_blocks). */
+#define MEM_PIECE (FTP_DATA_BLOCK_MIN / 2)
+#define MEM_QUEUE_HIGH (FTP_DATA_BLOCK_MIN / 4)
 
 static void mem_send_next(struct ftp_chan *ch, int status) {
   struct send *sd = send_of_chan(ch);
@@ -289,8 +301,8 @@ static void mem_send_next(struct ftp_chan *ch, int status) {
   }
   while (ftp_buf_len(&sd->mem) > 0 && ftp_chan_queued(ch) < MEM_QUEUE_HIGH) {
     size_t n = ftp_buf_len(&sd->mem);
-    if (n > FTP_DATA_BLOCK_MIN)
-      n = FTP_DATA_BLOCK_MIN;
+    if (n > MEM_PIECE)
+      n = MEM_PIECE;
     if ((r = ftp_chan_write(ch, ftp_buf_ptr(&sd->mem), n)) != 0) {
       ftp__dc_finish(dc, r);
       return;
@@ -299,7 +311,7 @@ static void mem_send_next(struct ftp_chan *ch, int status) {
     ftp__dc_progress(dc, n);
   }
   if (ftp_buf_len(&sd->mem) > 0)
-    ftp_chan_on_drain(ch, FTP_DATA_BLOCK_MIN, mem_send_next);
+    ftp_chan_on_drain(ch, MEM_QUEUE_HIGH, mem_send_next);
   else
     ftp__dc_end_send(dc);
 }
