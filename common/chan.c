@@ -265,7 +265,10 @@ static void kick_soon(struct ftp_chan *ch) { kick_at(ch, 0); }
 static void release_idle(struct ftp_chan *ch) {
   if (!ch->opts.release_idle)
     return;
-  if (ftp_buf_len(&ch->in) == 0 && !ch->uv_reading)
+  /* libuv asks for a read buffer (tcp_alloc_cb) only when bytes wait,
+   * and is done with it when tcp_read_cb returns: an empty input buffer
+   * may go even while the channel reads. */
+  if (ftp_buf_len(&ch->in) == 0)
     ftp_buf_free(&ch->in);
   if (ftp_buf_len(&ch->out) == 0)
     ftp_buf_free(&ch->out);
@@ -549,7 +552,8 @@ void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
  * spare byte ftp_buf keeps) never grows past FTP_CHAN_READ_PIECE. */
 static size_t tls_read_room(const struct ftp_chan *ch) {
   size_t len = ftp_buf_len(&ch->in), room = ftp_buf_room(&ch->in);
-  size_t piece = FTP_CHAN_READ_PIECE - 1;
+  size_t piece = (ch->opts.release_idle ? FTP_CHAN_IDLE_READ_PIECE
+                                         : FTP_CHAN_READ_PIECE) - 1;
 
   if (len >= piece)
     return 0;

@@ -76,6 +76,11 @@
 /* Under TLS, a channel reads at most this much ciphertext at once. */
 #define FTP_CHAN_READ_PIECE (64 * 1024)
 
+/* Channels that release their buffers while idle (control connections)
+ * read at most this much at once: commands are short, and a buffer this
+ * small comes from the heap rather than from a mapping of its own. */
+#define FTP_CHAN_IDLE_READ_PIECE (8 * 1024)
+
 /* After CCC, TLS application data the peer still sends is discarded in
  * pieces of this size. */
 #define FTP_CHAN_CCC_DISCARD 512
