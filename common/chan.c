@@ -684,6 +684,13 @@ static void pump_handshake(struct ftp_chan *ch) {
                                         : FTP_E_TLS);
 }
 
+/* TCP EOF inside a record (its header included): GnuTLS says "unexpected
+ * packet length", but the stream was cut, like an EOF between records. */
+static int cut_mid_record(const struct ftp_chan *ch, int g) {
+  return g == GNUTLS_E_UNEXPECTED_PACKET_LENGTH && ch->eof && ch->net_err == 0 &&
+         ftp_buf_len(&ch->in) == 0;
+}
+
 static void pump_records(struct ftp_chan *ch) {
   while (ch->want_read && !ch->closing && !ch->read_done) {
     uv_buf_t b = uv_buf_init(NULL, 0);
@@ -733,7 +740,7 @@ static void pump_records(struct ftp_chan *ch) {
       continue;
     }
     ch->tls_err = (int)g;
-    if (g == GNUTLS_E_PREMATURE_TERMINATION)
+    if (g == GNUTLS_E_PREMATURE_TERMINATION || cut_mid_record(ch, (int)g))
       deliver_final(ch, FTP_E_TLS_TRUNCATED, &b);
     else if (g == GNUTLS_E_PULL_ERROR && ch->net_err != 0)
       deliver_final(ch, ch->net_err, &b);
