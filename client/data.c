@@ -367,9 +367,14 @@ static void data_done_cb(struct ftp_dataconn *dc, int status) {
     finish(c);
     return;
   }
-  if (status != 0 && c->dc != NULL) {
-    /* Closing our end makes the server fail the transfer at once (426)
-     * rather than wait for its own timeout. */
+  if (c->dc != NULL) {
+    /* The stream is over either way, so our end closes now, before the
+     * final reply.  After a failure, the server fails the transfer at
+     * once (426) rather than wait for its own timeout.  After a clean
+     * end, some servers (ProFTPD under PROT C) send 226 only once we have
+     * closed: waiting for the 226 first would stall both until a timeout.
+     * An upload's connection lingers in dataconn until the server closes.
+     * The .part is still renamed only once the 2xx arrives (finish). */
     ftp_dataconn_free(c->dc);
     c->dc = NULL;
   }

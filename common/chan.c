@@ -20,6 +20,7 @@
 #include "chan.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,10 @@ struct ftp_chan {
   unsigned ccc_counting : 1;  /* ... and the 200 is out: settle time runs */
 };
 
+/* Channels alive in this process (one loop per process: the loop
+ * thread's alone). */
+static unsigned live_chans;
+
 static void pump(struct ftp_chan *ch);
 static void flush(struct ftp_chan *ch);
 static int sendfile_busy(const struct ftp_chan *ch);
@@ -114,6 +119,7 @@ int ftp_chan_new(uv_loop_t *loop, const struct ftp_chan_opts *opts,
   }
   uv_timer_init(loop, &ch->kick);
   ch->open_handles = 2;
+  live_chans++;
   *out = ch;
   return 0;
 }
@@ -259,7 +265,10 @@ static void kick_soon(struct ftp_chan *ch) { kick_at(ch, 0); }
 static void release_idle(struct ftp_chan *ch) {
   if (!ch->opts.release_idle)
     return;
-  if (ftp_buf_len(&ch->in) == 0 && !ch->uv_reading)
+  /* libuv asks for a read buffer (tcp_alloc_cb) only when bytes wait,
+   * and is done with it when tcp_read_cb returns: an empty input buffer
+   * may go even while the channel reads. */
+  if (ftp_buf_len(&ch->in) == 0)
     ftp_buf_free(&ch->in);
   if (ftp_buf_len(&ch->out) == 0)
     ftp_buf_free(&ch->out);
@@ -499,6 +508,11 @@ static void maybe_free(struct ftp_chan *ch) {
   ftp_buf_free(&ch->out);
   ftp_buf_free(&ch->wout);
   free(ch);
+  /* The last connection is gone (a burst has ended): glibc keeps freed
+   * memory in the middle of its heap; give it back to the system.  Costs
+   * well under a millisecond on an idle heap. */
+  if (--live_chans == 0)
+    malloc_trim(0);
 }
 
 static void handle_closed(uv_handle_t *h) {
@@ -533,6 +547,19 @@ void ftp_chan_close(struct ftp_chan *ch, ftp_chan_close_cb *cb) {
 
 /* --- reading -------------------------------------------------------------- */
 
+/* Under TLS, what one read may add to the input: the input never holds
+ * more than FTP_CHAN_READ_PIECE - 1 bytes, so that its buffer (with the
+ * spare byte ftp_buf keeps) never grows past FTP_CHAN_READ_PIECE. */
+static size_t tls_read_room(const struct ftp_chan *ch) {
+  size_t len = ftp_buf_len(&ch->in), room = ftp_buf_room(&ch->in);
+  size_t piece = (ch->opts.release_idle ? FTP_CHAN_IDLE_READ_PIECE
+                                         : FTP_CHAN_READ_PIECE) - 1;
+
+  if (len >= piece)
+    return 0;
+  return piece - len < room ? piece - len : room;
+}
+
 static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   struct ftp_chan *ch = CHAN_OF(h, tcp);
   unsigned char *p;
@@ -542,9 +569,7 @@ static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
     ch->alloc_cb(ch, suggested, buf);
     return;
   }
-  room = ftp_buf_room(&ch->in);
-  if (room > FTP_CHAN_READ_PIECE)
-    room = FTP_CHAN_READ_PIECE;
+  room = tls_read_room(ch);
   if (room == 0 || ftp_buf_reserve(&ch->in, room, &p) != 0) {
     *buf = uv_buf_init(NULL, 0);
     return;
@@ -600,7 +625,7 @@ static void update_reading(struct ftp_chan *ch) {
     /* Bytes left over in the buffer go first, to keep the order. */
     need = ch->want_read && ftp_buf_len(&ch->in) == 0;
   else
-    need = ch->want_read && ftp_buf_room(&ch->in) > 0;
+    need = ch->want_read && tls_read_room(ch) > 0;
   if (need && !ch->uv_reading) {
     if (uv_read_start((uv_stream_t *)&ch->tcp, tcp_alloc_cb, tcp_read_cb) == 0)
       ch->uv_reading = 1;
@@ -659,6 +684,13 @@ static void pump_handshake(struct ftp_chan *ch) {
                                         : FTP_E_TLS);
 }
 
+/* TCP EOF inside a record (its header included): GnuTLS says "unexpected
+ * packet length", but the stream was cut, like an EOF between records. */
+static int cut_mid_record(const struct ftp_chan *ch, int g) {
+  return g == GNUTLS_E_UNEXPECTED_PACKET_LENGTH && ch->eof && ch->net_err == 0 &&
+         ftp_buf_len(&ch->in) == 0;
+}
+
 static void pump_records(struct ftp_chan *ch) {
   while (ch->want_read && !ch->closing && !ch->read_done) {
     uv_buf_t b = uv_buf_init(NULL, 0);
@@ -708,7 +740,7 @@ static void pump_records(struct ftp_chan *ch) {
       continue;
     }
     ch->tls_err = (int)g;
-    if (g == GNUTLS_E_PREMATURE_TERMINATION)
+    if (g == GNUTLS_E_PREMATURE_TERMINATION || cut_mid_record(ch, (int)g))
       deliver_final(ch, FTP_E_TLS_TRUNCATED, &b);
     else if (g == GNUTLS_E_PULL_ERROR && ch->net_err != 0)
       deliver_final(ch, ch->net_err, &b);

@@ -62,7 +62,8 @@ typedef void ftp_chan_sent_cb(struct ftp_chan *ch, size_t n);
 struct ftp_chan_opts {
   size_t in_max;     /* ciphertext read buffer; >= 17 KiB (one TLS record) */
   size_t out_max;    /* hard cap of the write queue */
-  int release_idle;  /* free buffers whenever they empty (control channels) */
+  int release_idle;  /* free buffers whenever they empty, read in small
+                      * pieces (control channels) */
 };
 
 /*

@@ -18,7 +18,7 @@
  * put: dataconn_send.c), or the peer's stream into a file or a sink (STOR,
  * client get/ls: dataconn_recv.c), with REST offsets and TYPE A conversion.
  * Reads and writes of the file go through libuv's thread pool in
- * FTP_DATA_BLOCK pieces; in clear, a download from a file is sent with
+ * file blocks (dataconn_blocks.c); in clear, a download from a file is sent with
  * sendfile (ftp_chan_sendfile).  This file (dataconn.c) owns the connection
  * and its timers; the transfer that runs on it owns its buffers and file.
  *
@@ -140,11 +140,11 @@ void ftp_dataconn_when_ready(struct ftp_dataconn *dc, ftp_dataconn_cb *cb);
  *
  * dataconn_send.c:
  * ftp_dataconn_send_file: the file from offset to its end: read ahead in
- * two FTP_DATA_BLOCK blocks, or with sendfile in clear without TYPE A.
+ * two file blocks, or with sendfile in clear without TYPE A.
  * ftp_dataconn_send_buf: data's content (a listing); data is left empty.
  *
  * dataconn_recv.c:
- * ftp_dataconn_recv_file: write behind in two FTP_DATA_BLOCK blocks.
+ * ftp_dataconn_recv_file: write behind in two file blocks.
  * ftp_dataconn_recv_sink: hand the bytes to sink as they arrive, in pieces
  * of at most FTP_DATA_NET_PIECE (+ 1 under TYPE A).
  */

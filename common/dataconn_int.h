@@ -79,4 +79,13 @@ void ftp__dc_end_send(struct ftp_dataconn *dc);
  * close_notify before done(0). */
 void ftp__dc_end_recv(struct ftp_dataconn *dc, int status);
 
+/*
+ * ftp__dc_blocks_take: a transfer about to allocate its two file blocks
+ * learns their size (a power of two, FTP_DATA_BLOCK_MIN to
+ * FTP_DATA_BLOCK_MAX: the budget's share, see dataconn_blocks.c) and counts
+ * as a holder until ftp__dc_blocks_give, once it freed them.
+ */
+size_t ftp__dc_blocks_take(void);
+void ftp__dc_blocks_give(void);
+
 #endif

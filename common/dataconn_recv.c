@@ -3,7 +3,8 @@
  * peer's stream into a file (STOR, APPE, STOU; the client's get) or into a
  * sink (the client's ls and dir), with TYPE A conversion.
  *
- * Into a file: write-behind in two blocks.  The channel reads into one
+ * Into a file: write-behind in two blocks (their size: dataconn_blocks.c).
+ * The channel reads into one
  * block while the thread pool writes the other, so the network and the
  * disk work at the same time and the loop never waits for the disk; when
  * both blocks are busy, reading pauses until the write completes.  Under
@@ -35,7 +36,9 @@ struct recv {
   /* into a file */
   uv_file fd;              /* the file, or -1 (a sink) */
   int64_t off;             /* where the next block goes; -1: append */
-  unsigned char *blk[2];   /* write behind: FTP_DATA_BLOCK each */
+  unsigned char *blk[2];   /* write behind: blk_size each */
+  size_t blk_size;         /* 0 until the blocks are taken */
+  size_t piece;            /* TYPE A: what one read into net may bring */
   size_t fill[2];          /* bytes in each block, not yet written */
   int cur;                 /* the block being filled */
   int writing;             /* the block being written, or -1 */
@@ -66,6 +69,8 @@ static void recv_free(struct recv *rv) {
   }
   free(rv->blk[0]);
   free(rv->blk[1]);
+  if (rv->blk_size > 0)
+    ftp__dc_blocks_give();
   free(rv->net);
   free(rv->local);
   free(rv);
@@ -138,8 +143,8 @@ static void submit_write(struct recv *rv, int i) {
 
 /* A block is full when the next read might not fit in it. */
 static int block_full(const struct recv *rv, int i) {
-  size_t need = rv->ascii ? FTP_DATA_NET_PIECE + 1 : 1;
-  return FTP_DATA_BLOCK - rv->fill[i] < need;
+  size_t need = rv->ascii ? rv->piece + 1 : 1;
+  return rv->blk_size - rv->fill[i] < need;
 }
 
 /* A write completed: the next full block goes, and reading resumes. */
@@ -204,10 +209,10 @@ static void file_alloc(struct ftp_chan *ch, size_t suggested, uv_buf_t *buf) {
     rv->cur = i = i ^ 1;
   }
   if (rv->ascii)
-    *buf = uv_buf_init((char *)rv->net, FTP_DATA_NET_PIECE);
+    *buf = uv_buf_init((char *)rv->net, (unsigned)rv->piece);
   else
     *buf = uv_buf_init((char *)rv->blk[i] + rv->fill[i],
-                       (unsigned)(FTP_DATA_BLOCK - rv->fill[i]));
+                       (unsigned)(rv->blk_size - rv->fill[i]));
 }
 
 /* The stream ended (or the file failed): what is buffered is written
@@ -250,7 +255,7 @@ static void file_read(struct ftp_chan *ch, ssize_t nread, const uv_buf_t *buf) {
     if (rv->ascii) {
       size_t used = 0, at = rv->fill[rv->cur];
       n = ftp_ascii_to_local(&rv->conv, (unsigned char *)buf->base, n,
-                             rv->blk[rv->cur] + at, FTP_DATA_BLOCK - at, &used);
+                             rv->blk[rv->cur] + at, rv->blk_size - at, &used);
     }
     rv->fill[rv->cur] += n;
     if (block_full(rv, rv->cur) && rv->writing == -1) {
@@ -275,10 +280,13 @@ int ftp_dataconn_recv_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
   if ((r = ftp__dc_begin(dc, &rv->base, done)) != 0)
     return r;
   rv->off = offset;
-  rv->blk[0] = malloc(FTP_DATA_BLOCK);
-  rv->blk[1] = malloc(FTP_DATA_BLOCK);
+  rv->blk_size = ftp__dc_blocks_take();
+  /* TYPE A: a converted piece (one byte longer at most) always fits. */
+  rv->piece = rv->blk_size / 4 < FTP_DATA_NET_PIECE ? rv->blk_size / 4 : FTP_DATA_NET_PIECE;
+  rv->blk[0] = malloc(rv->blk_size);
+  rv->blk[1] = malloc(rv->blk_size);
   if (ascii)
-    rv->net = malloc(FTP_DATA_NET_PIECE);
+    rv->net = malloc(rv->piece);
   if (rv->blk[0] == NULL || rv->blk[1] == NULL || (ascii && rv->net == NULL))
     r = FTP_E_NOMEM;
   else

@@ -7,7 +7,7 @@
  * while the loop encrypts (or converts) and queues one, the thread pool
  * reads the next into the other, so the disk and the socket work at the
  * same time and the loop never waits for the disk.  Either way the write
- * queue is kept between FTP_DATA_QUEUE_LOW and FTP_DATA_QUEUE_HIGH.
+ * queue is kept below one block (their size: dataconn_blocks.c).
  *
  * The end: once every byte is queued, ftp__dc_end_send sends our
  * close_notify (under TLS) and FIN, and done runs once they are written.
@@ -29,9 +29,11 @@ struct send {
   int64_t off;             /* read ahead: the next byte of the file to read */
   int ascii;               /* TYPE A: LF -> CRLF */
   struct ftp_ascii conv;
-  unsigned char *blk[2];   /* read ahead: FTP_DATA_BLOCK each */
+  unsigned char *blk[2];   /* read ahead: blk_size each */
+  size_t blk_size;         /* 0 until the blocks are taken */
   size_t fill[2];          /* bytes read into each block, not yet queued */
   int cur;                 /* the block queued next */
+  size_t queued;           /* how much of it is queued already */
   int reading;             /* the block being read, or -1 */
   int read_eof;            /* the file is read to its end */
   unsigned char *wire;     /* TYPE A: a block converted for the wire */
@@ -58,6 +60,8 @@ static void send_free(struct send *sd) {
   }
   free(sd->blk[0]);
   free(sd->blk[1]);
+  if (sd->blk_size > 0)
+    ftp__dc_blocks_give();
   free(sd->wire);
   ftp_buf_free(&sd->mem);
   free(sd);
@@ -108,7 +112,7 @@ static struct send *send_new(struct ftp_dataconn *dc, uv_file fd) {
 static void file_read_cb(uv_fs_t *req);
 
 static void file_read_start(struct send *sd, int i) {
-  uv_buf_t b = uv_buf_init((char *)sd->blk[i], FTP_DATA_BLOCK);
+  uv_buf_t b = uv_buf_init((char *)sd->blk[i], (unsigned)sd->blk_size);
   int r = uv_fs_read(sd->loop, &sd->req, sd->fd, &b, 1, sd->off, file_read_cb);
 
   if (r != 0) {
@@ -147,33 +151,43 @@ static void blocks_done(struct send *sd) {
   ftp__dc_end_send(dc);
 }
 
-/* Queue the blocks that are ready, in order, while the socket keeps up. */
+/* Queue the blocks that are ready, in order, while the socket keeps up:
+ * half a block at a time, and only while less than a quarter block waits,
+ * so that the channel's queue (ciphertext included) stays below one block
+ * and its buffers never grow past it. */
 static void send_blocks(struct send *sd) {
   struct ftp_dataconn *dc = sd->base.dc;
   struct ftp_chan *ch = ftp__dc_chan(dc);
+  size_t low = sd->blk_size / 4;
   int r;
 
   while (ftp__dc_running(dc) && sd->fill[sd->cur] > 0) {
-    const unsigned char *p = sd->blk[sd->cur];
-    size_t len = sd->fill[sd->cur];
+    const unsigned char *p = sd->blk[sd->cur] + sd->queued;
+    size_t len = sd->fill[sd->cur] - sd->queued;
 
-    if (ftp_chan_queued(ch) >= FTP_DATA_QUEUE_HIGH) {
-      ftp_chan_on_drain(ch, FTP_DATA_QUEUE_LOW, send_drained);
+    if (ftp_chan_queued(ch) >= low) {
+      ftp_chan_on_drain(ch, low, send_drained);
       return;
     }
+    if (len > sd->blk_size / 2)
+      len = sd->blk_size / 2;
+    sd->queued += len;
     if (sd->ascii) {
       size_t used = 0;
       len = ftp_ascii_to_net(&sd->conv, p, len, sd->wire,
-                             FTP_ASCII_OUT_MAX(FTP_DATA_BLOCK), &used);
+                             FTP_ASCII_OUT_MAX(sd->blk_size), &used);
       p = sd->wire;
     }
     if ((r = ftp_chan_write(ch, p, len)) != 0) {
       ftp__dc_finish(dc, r);
       return;
     }
-    sd->fill[sd->cur] = 0;
-    sd->cur ^= 1;
-    read_ahead(sd);
+    if (sd->queued == sd->fill[sd->cur]) {
+      sd->fill[sd->cur] = 0;
+      sd->queued = 0;
+      sd->cur ^= 1;
+      read_ahead(sd);
+    }
   }
   blocks_done(sd);
 }
@@ -256,10 +270,11 @@ int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
       ftp__dc_finish(dc, r);
     return 0;
   }
-  sd->blk[0] = malloc(FTP_DATA_BLOCK);
-  sd->blk[1] = malloc(FTP_DATA_BLOCK);
+  sd->blk_size = ftp__dc_blocks_take();
+  sd->blk[0] = malloc(sd->blk_size);
+  sd->blk[1] = malloc(sd->blk_size);
   if (ascii)
-    sd->wire = malloc(FTP_ASCII_OUT_MAX(FTP_DATA_BLOCK));
+    sd->wire = malloc(FTP_ASCII_OUT_MAX(sd->blk_size));
   if (sd->blk[0] == NULL || sd->blk[1] == NULL || (ascii && sd->wire == NULL)) {
     ftp__dc_finish(dc, FTP_E_NOMEM);
     return 0;
@@ -267,6 +282,11 @@ int ftp_dataconn_send_file(struct ftp_dataconn *dc, uv_file fd, int64_t offset,
   read_ahead(sd);
   return 0;
 }
+
+/* A memory block (a listing) is already whole in memory: it is queued as
+ * a file's smallest blocks are (send_blocks). */
+#define MEM_PIECE (FTP_DATA_BLOCK_MIN / 2)
+#define MEM_QUEUE_HIGH (FTP_DATA_BLOCK_MIN / 4)
 
 static void mem_send_next(struct ftp_chan *ch, int status) {
   struct send *sd = send_of_chan(ch);
@@ -279,10 +299,10 @@ static void mem_send_next(struct ftp_chan *ch, int status) {
     ftp__dc_finish(dc, status);
     return;
   }
-  while (ftp_buf_len(&sd->mem) > 0 && ftp_chan_queued(ch) < FTP_DATA_QUEUE_HIGH) {
+  while (ftp_buf_len(&sd->mem) > 0 && ftp_chan_queued(ch) < MEM_QUEUE_HIGH) {
     size_t n = ftp_buf_len(&sd->mem);
-    if (n > FTP_DATA_BLOCK)
-      n = FTP_DATA_BLOCK;
+    if (n > MEM_PIECE)
+      n = MEM_PIECE;
     if ((r = ftp_chan_write(ch, ftp_buf_ptr(&sd->mem), n)) != 0) {
       ftp__dc_finish(dc, r);
       return;
@@ -291,7 +311,7 @@ static void mem_send_next(struct ftp_chan *ch, int status) {
     ftp__dc_progress(dc, n);
   }
   if (ftp_buf_len(&sd->mem) > 0)
-    ftp_chan_on_drain(ch, FTP_DATA_QUEUE_LOW, mem_send_next);
+    ftp_chan_on_drain(ch, MEM_QUEUE_HIGH, mem_send_next);
   else
     ftp__dc_end_send(dc);
 }
@@ -309,6 +329,6 @@ int ftp_dataconn_send_buf(struct ftp_dataconn *dc, struct ftp_buf *data,
   sd->mem = *data;
   ftp_buf_init(data, ftp_buf_max(&sd->mem));
   /* Start on a later iteration: done must not run inside this call. */
-  ftp_chan_on_drain(ftp__dc_chan(dc), FTP_DATA_QUEUE_HIGH, mem_send_next);
+  ftp_chan_on_drain(ftp__dc_chan(dc), MEM_QUEUE_HIGH, mem_send_next);
   return 0;
 }

@@ -76,6 +76,11 @@
 /* Under TLS, a channel reads at most this much ciphertext at once. */
 #define FTP_CHAN_READ_PIECE (64 * 1024)
 
+/* Channels that release their buffers while idle (control connections)
+ * read at most this much at once: commands are short, and a buffer this
+ * small comes from the heap rather than from a mapping of its own. */
+#define FTP_CHAN_IDLE_READ_PIECE (8 * 1024)
+
 /* After CCC, TLS application data the peer still sends is discarded in
  * pieces of this size. */
 #define FTP_CHAN_CCC_DISCARD 512
@@ -96,17 +101,21 @@
  */
 
 /* One file read (sending) or write (receiving): the sender reads ahead and
- * the receiver writes behind in two blocks of this size each. */
-#define FTP_DATA_BLOCK (1024 * 1024)
+ * the receiver writes behind in two blocks each, allocated when a transfer
+ * starts and freed when it ends.  Their size is the budget's share among
+ * the transfers holding blocks (common/dataconn_blocks.c): the largest for
+ * up to 16 transfers at once, the smallest (four TLS records) from 256 on. */
+#define FTP_DATA_BLOCK_MAX (1024 * 1024)
+#define FTP_DATA_BLOCK_MIN (4 * FTP_TLS_RECORD_MAX)
+#define FTP_DATA_BLOCKS_BUDGET (32 * 1024 * 1024)
 
 /* A data channel's write queue (ciphertext, or cleartext) is never longer
- * than FTP_DATA_QUEUE_MAX.  A sender stops queueing once FTP_DATA_QUEUE_HIGH
- * bytes wait and goes on when fewer than FTP_DATA_QUEUE_LOW do: about a
- * megabyte in flight fills a loopback socket and any real path's
- * bandwidth-delay product. */
+ * than FTP_DATA_QUEUE_MAX.  A sender stops queueing once twice its block
+ * size waits and goes on when less than one block does.  Every write is
+ * tried on the socket first (uv_try_write), so the queue holds only what
+ * the kernel's socket buffer (autotuned to megabytes on loopback and on
+ * any fast path) could not take. */
 #define FTP_DATA_QUEUE_MAX (4 * 1024 * 1024)
-#define FTP_DATA_QUEUE_HIGH (2 * 1024 * 1024)
-#define FTP_DATA_QUEUE_LOW (1024 * 1024)
 
 /* Ciphertext read from a data socket and not yet decrypted. */
 #define FTP_DATA_TLS_IN_MAX (512 * 1024)

@@ -7,6 +7,7 @@
  * (cannot listen, cannot switch user), 2 a bad member or bad usage.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "creds.h"
 #include "err.h"
 #include "fs.h"
+#include "ftp_limits.h"
 #include "ftp_paths.h"
 #include "listenfds.h"
 #include "log.h"
@@ -97,6 +99,10 @@ int main(int argc, char **argv) {
   struct ftpd_listenfd fds[FTPD_LISTENFDS_MAX];
   unsigned nfds = 0;
   uv_loop_t *loop;
+
+  /* Data blocks go back to the system when a transfer ends: glibc's
+   * dynamic mmap threshold would keep a burst's blocks in the heap. */
+  mallopt(M_MMAP_THRESHOLD, FTP_DATA_BLOCK_MIN);
 
   while ((opt = getopt(argc, argv, "f:p:tdvh")) != -1) {
     switch (opt) {

@@ -160,7 +160,7 @@ def configure(args):
     env.session_concurrency = 8
     env.login_concurrency = 32
     env.idle_counts = (100, 2000) if args.quick else (1000, 10000)
-    env.burst_count = 100 if args.quick else 1000
+    env.burst_count = args.burst or (100 if args.quick else 1000)
     env.loadgen_timeout = 600
     env.runs = 1 if args.quick else 3
     env.members = {p: clients.ftp_member(BUILD / f"ftp-prot-{p}.data", p) for p in "PC"}
@@ -258,6 +258,9 @@ def main():
                     help="a subset of " + ",".join(servers.NAMES) + " (to debug)")
     ap.add_argument("--only", default=",".join(SECTIONS),
                     help="a subset of " + ",".join(SECTIONS) + " (to debug)")
+    ap.add_argument("--burst", type=int, default=0,
+                    help="concurrent transfers of the memory burst (default: 1000; "
+                         "QUICK: 100)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: run it as root: the servers start as root, as deployed, "

@@ -6,7 +6,8 @@ where ftpd, vsftpd and ProFTPD never would, for the tests of our client.
     srv.log                                # what happened, line by line
 
 One control connection: 220, AUTH TLS (234, then a TLS handshake with the
-run's certificate for 127.0.0.1), USER/PASS (any), PBSZ, PROT, TYPE, EPSV,
+run's certificate for 127.0.0.1), USER/PASS (any), PBSZ, PROT (C: data
+connections in clear, otherwise under TLS), TYPE, EPSV,
 PWD, SIZE, EPRT, PORT, RETR and STOR of `files` (name -> bytes), QUIT;
 anything else is 502.  Misbehaviours, chosen per server:
 
@@ -24,6 +25,13 @@ anything else is 502.  Misbehaviours, chosen per server:
                   connect from 127.0.0.2, another address of this host;
                   .thief holds what became of that connection: "closed"
                   (without a byte) or why not
+  await_close=True  RETR, as ProFTPD does: after the whole file (and the
+                  close_notify under PROT P), wait for the client to close
+                  the data connection (EOF, up to CLOSE_WAIT s) before the
+                  226; .data_events records the order ("client closed" or
+                  "client still open", then "final reply sent"); .on_client_close,
+                  if set, is called when the client closed, its result kept
+                  in .close_probe
   foreign_alpn="http/1.1"   instead of a TLS handshake after AUTH TLS, a
                   hand-made TLS 1.2 ServerHello that selects this ALPN
                   protocol, which the client never offered; .client_answer
@@ -45,16 +53,25 @@ import ftptest
 
 SOCK_TIMEOUT = 10
 ANSWER_TIMEOUT = 5
+# await_close: how long RETR waits for the client's close.  Generous: a
+# client that closes does so within milliseconds; one that waits for the
+# 226 first never does.
+CLOSE_WAIT = 20
 
 
 class FakeFtps:
     def __init__(self, files=None, cut=False, resume=True, alpn=None, foreign_alpn=None,
-                 thief=False, final="226 Transfer complete"):
+                 thief=False, final="226 Transfer complete", await_close=False):
         self.files = dict(files or {})
         self.final = final
         self.thief_first = thief
         self.thief = None
         self.cut = cut
+        self.await_close = await_close
+        self.data_events = []
+        self.on_client_close = None
+        self.close_probe = None
+        self.prot = "P"            # until PROT C: every test so far is PROT P
         self.resume = resume
         self.alpn = alpn
         self.foreign_alpn = foreign_alpn
@@ -159,6 +176,8 @@ class FakeFtps:
             elif verb == "PBSZ":
                 self._say(ctrl, "200 PBSZ=0")
             elif verb in ("PROT", "TYPE"):
+                if verb == "PROT":
+                    self.prot = arg.upper()
                 self._say(ctrl, "200 OK")
             elif verb == "PWD":
                 self._say(ctrl, '257 "/" is the current directory')
@@ -203,6 +222,9 @@ class FakeFtps:
             sock, _ = listener.accept()
         sock.settimeout(SOCK_TIMEOUT)
         self._socks.append(sock)
+        if self.prot == "C":
+            self.log.append("data connection: clear")
+            return sock
         d = self._wrap(sock, data=True)
         self.log.append(f"data connection: {d.version()}, "
                         f"{'resumed' if d.session_reused else 'full handshake'}")
@@ -227,8 +249,12 @@ class FakeFtps:
                 # forge, or a connection cut by accident.
                 d.shutdown(socket.SHUT_RDWR)
                 self.log.append("data: cut without close_notify")
+            elif isinstance(d, ssl.SSLSocket):
+                d = d.unwrap()
             else:
-                d.unwrap()
+                d.shutdown(socket.SHUT_WR)
+            if self.await_close:
+                self._await_close(d)
         except (ssl.SSLError, OSError) as e:
             # The client gave up on this data connection.
             self.log.append(f"data: {type(e).__name__}: {e}")
@@ -237,6 +263,24 @@ class FakeFtps:
             return
         d.close()
         self._say(ctrl, "226 Transfer complete" if self.cut else self.final)
+        self.data_events.append("final reply sent")
+
+    def _await_close(self, d):
+        """ProFTPD's order: the 226 only once the client closed its end."""
+        d.settimeout(CLOSE_WAIT)
+        try:
+            while d.recv(4096):
+                pass
+            event = "client closed"
+        except socket.timeout:
+            event = "client still open"
+        except OSError as e:
+            event = f"client closed ({type(e).__name__})"
+        d.settimeout(SOCK_TIMEOUT)
+        if event != "client still open" and self.on_client_close is not None:
+            self.close_probe = self.on_client_close()
+        self.data_events.append(event)
+        self.log.append(f"data: {event}")
 
     def _thief(self):
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

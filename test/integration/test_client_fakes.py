@@ -7,6 +7,9 @@ exercise:
     failure even when the server answers 226: the .part file stays, nothing
     is renamed into place, the exit status says so;
   * an upload ends with the client's close_notify;
+  * a download's data connection is closed as soon as its stream ended,
+    before the final reply (ProFTPD waits for that close), and the .part
+    is renamed only after the 226;
   * a 451 after a clean transfer fails it (download: .part kept);
   * SECURE_SESSION_REUSE REQUIRED fails a data connection that did not
     resume the control connection's TLS session (and ALLOWED accepts it);
@@ -110,6 +113,50 @@ class NegativeReply(FakeCase):
         self.assertTrue(srv.close_notify.get("up.bin"), msg)     # the data side was clean
         self.assertEqual(rc, fc.EXIT_FAIL, msg)
         self.assertIn("451 Local error in processing", err, msg)
+
+
+class CloseBeforeReply(FakeCase):
+    """ftp(1): once a download's data stream has ended cleanly (EOF in
+    clear, close_notify under TLS) the client closes its data connection
+    at once, without waiting for the final reply: ProFTPD sends its 226
+    only after the client closed, and a client that waits for the 226
+    first stalls until a timeout.  The file is still renamed from .part
+    only once the 226 arrived.  The fake server, like ProFTPD, waits
+    (up to fakeftps.CLOSE_WAIT s) for the client's close before the 226;
+    the test asserts the order of those events, not how long they took."""
+
+    BODY = ftptest.random.Random(17).randbytes(300007)
+
+    def get_awaiting_close(self, prot, final="226 Transfer complete"):
+        for name in ("f.bin", "f.bin.part"):
+            (self.work / name).unlink(missing_ok=True)
+        srv = self.serve(files={"f.bin": self.BODY}, await_close=True, final=final)
+        srv.on_client_close = lambda: ((self.work / "f.bin").exists(),
+                                       (self.work / "f.bin.part").exists())
+        rc, out, err = self.ftp(srv, f"{prot}\nget f.bin\n")
+        return srv, rc, self.show(rc, out, err, srv)
+
+    def test_download_closes_before_226(self):
+        # In clear only the close tells the server; under TLS our answering
+        # close_notify and FIN already did, and still must.
+        for prot, seen in (("clear", "data connection: clear"),
+                           ("private", "data connection: TLSv1.3, resumed")):
+            with self.subTest(prot=prot):
+                srv, rc, msg = self.get_awaiting_close(prot)
+                self.assertIn(seen, srv.log, msg)
+                self.assertEqual(srv.data_events, ["client closed", "final reply sent"], msg)
+                # When the client closed, the 226 had not come: still a .part.
+                self.assertEqual(srv.close_probe, (False, True), msg)
+                self.assertEqual(rc, 0, msg)
+                self.assertEqual((self.work / "f.bin").read_bytes(), self.BODY)
+                self.assertFalse((self.work / "f.bin.part").exists())
+
+    def test_closed_then_451_keeps_the_part(self):
+        srv, rc, msg = self.get_awaiting_close("clear", final="451 Local error in processing")
+        self.assertEqual(srv.data_events, ["client closed", "final reply sent"], msg)
+        self.assertEqual(rc, fc.EXIT_FAIL, msg)
+        self.assertFalse((self.work / "f.bin").exists(), "renamed despite 451")
+        self.assertEqual((self.work / "f.bin.part").read_bytes(), self.BODY)
 
 
 class SessionReuse(FakeCase):

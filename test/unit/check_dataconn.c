@@ -25,7 +25,9 @@
 #include "buf.h"
 #include "chan.h"
 #include "dataconn.h"
+#include "dataconn_int.h"
 #include "err.h"
+#include "ftp_limits.h"
 #include "tls.h"
 #include "tls_fixture.h"
 
@@ -314,6 +316,81 @@ START_TEST(test_ascii_both_ways) {
   ck_assert_int_eq(memcmp(ftp_buf_ptr(&g.cli.got), "one\r\ntwo\r\nthree\r\n\rfour\r",
                           ftp_buf_len(&g.cli.got)), 0);
   rig_close(&g);
+}
+END_TEST
+
+/* The block budget: one transfer alone gets the largest blocks, many get
+ * the smallest, and the sizes come back as transfers end. */
+START_TEST(test_block_sizes) {
+  size_t prev = FTP_DATA_BLOCK_MAX, size;
+  unsigned i;
+
+  ck_assert_uint_eq(ftp__dc_blocks_take(), FTP_DATA_BLOCK_MAX);
+  for (i = 2; i <= 1000; i++) {
+    size = ftp__dc_blocks_take();
+    ck_assert(size <= prev && size >= FTP_DATA_BLOCK_MIN);
+    ck_assert_uint_eq(size & (size - 1), 0); /* a power of two */
+    ck_assert(2 * size * i <= FTP_DATA_BLOCKS_BUDGET || size == FTP_DATA_BLOCK_MIN);
+    prev = size;
+  }
+  ck_assert_uint_eq(prev, FTP_DATA_BLOCK_MIN);
+  for (i = 0; i < 1000; i++)
+    ftp__dc_blocks_give();
+  ck_assert_uint_eq(ftp__dc_blocks_take(), FTP_DATA_BLOCK_MAX);
+}
+END_TEST
+
+/* Transfers while many others hold blocks: the smallest blocks, many
+ * block boundaries, and TYPE A's pieces sized to fit them. */
+static void hold_many_blocks(void) {
+  unsigned i;
+  for (i = 0; i < 1000; i++)
+    ftp__dc_blocks_take();
+}
+
+START_TEST(test_small_blocks_tls_both_ways) {
+  hold_many_blocks();
+  upload(1, (1u << 20) + 17);
+  download(1, (1u << 20) + 17, 0);
+}
+END_TEST
+
+START_TEST(test_small_blocks_ascii_upload) {
+  struct rig g;
+  char src[300], dst[300];
+  struct ftp_buf text;
+  int in, out;
+  unsigned i;
+
+  hold_many_blocks();
+  rig_open(&g);
+  ftp_buf_init(&text, 1u << 20);
+  for (i = 0; ftp_buf_len(&text) < 5 * FTP_DATA_BLOCK_MIN; i++) {
+    char line[64];
+    int n = snprintf(line, sizeof(line), "line %u%s\n", i, i % 7 ? "" : " with more text");
+    ck_assert_int_eq(ftp_buf_put(&text, line, (size_t)n), 0);
+  }
+  snprintf(src, sizeof(src), "%s/text-src", dir);
+  snprintf(dst, sizeof(dst), "%s/text-dst", dir);
+  in = open(src, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ck_assert_int_eq(write(in, ftp_buf_ptr(&text), ftp_buf_len(&text)), (ssize_t)ftp_buf_len(&text));
+  close(in);
+  in = open(src, O_RDONLY);
+  out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  connect_pair(&g, 1, NULL, g.scope);
+  /* LF -> CRLF on the wire, CRLF -> LF on disk: the same bytes arrive. */
+  ck_assert_int_eq(ftp_dataconn_recv_file(g.srv.dc, out, 0, 1, done_cb), 0);
+  ck_assert_int_eq(ftp_dataconn_send_file(g.cli.dc, in, 0, 1, done_cb), 0);
+  run_until(&g, both_done);
+  ck_assert_int_eq(g.cli.done, 0);
+  ck_assert_int_eq(g.srv.done, 0);
+  rig_close(&g);
+  {
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", src, dst);
+    ck_assert_int_eq(system(cmd), 0);
+  }
+  ftp_buf_free(&text);
 }
 END_TEST
 
@@ -787,6 +864,9 @@ static Suite *dataconn_suite(void) {
   tcase_add_test(tc, test_upload_clear);
   tcase_add_test(tc, test_upload_tls);
   tcase_add_test(tc, test_ascii_both_ways);
+  tcase_add_test(tc, test_block_sizes);
+  tcase_add_test(tc, test_small_blocks_tls_both_ways);
+  tcase_add_test(tc, test_small_blocks_ascii_upload);
   tcase_add_test(tc, test_unresumed_data_connection_refused);
   tcase_add_test(tc, test_stranger_dropped_listener_kept);
   tcase_add_test(tc, test_abort_during_download);
