@@ -93,7 +93,11 @@ struct login_job {
   /* System identities (login_sys.h): a system account through PAM, or a
    * USERFILE user's user= or uid=,gid=. */
   int system;                      /* PAMSERVICE: the session's user */
-  const struct ftp_conf *conf;     /* the session's, immutable */
+  /* The configuration's values the worker needs (its strings belong to
+   * the session's configuration, like users). */
+  const char *pamservice;
+  const char *pamroot;
+  const char *ftpusers;
   char user[FTP_USER_MAX + 1];
   char rhost[64];
   struct ftpd_creds *creds;        /* the identity, NULL: RUNAS */
@@ -146,7 +150,7 @@ static int userfile_identity(struct login_job *l) {
   const struct ftp_user *u = l->uent;
 
   if (u->sysuser != NULL)
-    return ftpd_sys_identity(l->conf->ftpusers, u->sysuser, &l->creds, l->why,
+    return ftpd_sys_identity(l->ftpusers, u->sysuser, &l->creds, l->why,
                              sizeof(l->why));
   if (u->uid != -1)
     return ftpd_creds_new((uid_t)u->uid, (gid_t)u->gid, NULL, 0, &l->creds);
@@ -155,9 +159,9 @@ static int userfile_identity(struct login_job *l) {
 
 /* A system account (login_sys.h): in a serial job. */
 static int system_login(struct login_job *l) {
-  struct ftpd_sys_login sl = {.service = l->conf->pamservice,
-                              .ftpusers = l->conf->ftpusers,
-                              .root = l->conf->pamroot,
+  struct ftpd_sys_login sl = {.service = l->pamservice,
+                              .ftpusers = l->ftpusers,
+                              .root = l->pamroot,
                               .user = l->user,
                               .password = l->password,
                               .rhost = l->rhost,
@@ -265,7 +269,9 @@ static void start_login(struct ftpd_session *s, const char *password, int code) 
   l->umask = user_umask(s);
   l->readonly = s->anonymous || (s->uent != NULL && s->uent->readonly);
   snprintf(l->password, sizeof(l->password), "%s", password);
-  l->conf = s->conf;
+  l->pamservice = s->conf->pamservice;
+  l->pamroot = s->conf->pamroot;
+  l->ftpusers = s->conf->ftpusers;
   l->system = s->system_user;
   snprintf(l->user, sizeof(l->user), "%s", s->user);
   snprintf(l->rhost, sizeof(l->rhost), "%s", s->peer_str);

@@ -72,8 +72,10 @@ static int become_server(struct ftpd_server *srv) {
   if (!ftpd_config_per_user(srv->cfg))
     return ftpd_drop_privileges(srv->cfg->conf.runas);
   if ((r = ftpd_creds_of_account(srv->cfg->conf.runas, &runas, NULL, 0)) != 0) {
-    log_err("RUNAS %s: %s", srv->cfg->conf.runas,
-            r == UV_ENOENT ? "no such account" : ftp_strerror(r));
+    if (r == UV_ENOENT)
+      log_err("RUNAS %s: no such account", srv->cfg->conf.runas);
+    else
+      log_err_r(r, "RUNAS %s", srv->cfg->conf.runas);
     return r;
   }
   if (runas->uid == 0) {

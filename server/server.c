@@ -223,9 +223,9 @@ static int accept_chan(struct ftpd_listener *l, struct ftp_chan **out,
     /* A peer gone before we looked (a balancer's connect-only health
      * check) is no news. */
     if (r == UV_ENOTCONN || r == UV_ECONNRESET)
-      log_debug("accept on %s: %s", l->name, ftp_strerror(r));
+      log_debug_r(r, "accept on %s", l->name);
     else
-      log_warn("accept on %s: %s", l->name, ftp_strerror(r));
+      log_warn_r(r, "accept on %s", l->name);
     ftp_chan_close(ch, refuse_cb);
     return r;
   }
@@ -255,7 +255,7 @@ static void connection_cb(uv_stream_t *stream, int status) {
   struct ftp_chan *ch;
 
   if (status < 0) {
-    log_warn("listener %s: %s", l->name, ftp_strerror(status));
+    log_warn_r(status, "listener %s", l->name);
     return;
   }
   memset(&c, 0, sizeof(c));
@@ -307,7 +307,7 @@ static int listener_start(struct ftpd_server *srv, struct ftpd_listener *l, int 
   if (r == 0)
     r = uv_listen((uv_stream_t *)&l->tcp, 511, connection_cb);
   if (r != 0) {
-    log_err("cannot listen on %s: %s", l->name, ftp_strerror(r));
+    log_err_r(r, "cannot listen on %s", l->name);
     uv_close((uv_handle_t *)&l->tcp, listener_closed);
     return r;
   }
@@ -404,7 +404,7 @@ static int open_xferlog(struct ftpd_server *srv, const char *path) {
                  0640, NULL);
   uv_fs_req_cleanup(&req);
   if (r < 0)
-    log_err("XFERLOG %s: %s", path, ftp_strerror(r));
+    log_err_r(r, "XFERLOG %s", path);
   return r;
 }
 
@@ -441,7 +441,7 @@ void ftpd_server_reopen_logs(struct ftpd_server *srv) {
      * in one step, so a queued write lands in the old file or the new one,
      * never in a descriptor the number was reused for (a socket). */
     if (dup3(fd, srv->xferlog, O_CLOEXEC) < 0)
-      log_err("transfer log: dup3: %s", strerror(errno));
+      log_err_r(uv_translate_sys_error(errno), "transfer log: dup3");
     close(fd);
   }
   log_info("transfer log reopened: %s", path);
