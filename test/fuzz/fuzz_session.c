@@ -57,6 +57,7 @@
 #include "addr.h"
 #include "chan.h"
 #include "config.h"
+#include "data.h"
 #include "dataconn.h"
 #include "err.h"
 #include "log.h"
@@ -322,7 +323,7 @@ static void check_lines_looked_at(const struct ftpd_session *s) {
   const unsigned char *p;
   size_t n = ftp_cmd_reader_pending(&s->rd, &p);
 
-  if (s->xfer != NULL && !s->have_held && n > 0 && memchr(p, '\n', n) != NULL)
+  if (ftpd_data_xfer(s) != NULL && !s->have_held && n > 0 && memchr(p, '\n', n) != NULL)
     die("a transfer waits while a command line lies unread");
 }
 
