@@ -36,7 +36,6 @@ struct ftpd_server;
 struct ftpd_listener;
 struct ftpd_session;
 
-
 /*
  * Thread-pool jobs.  Each kind of job is a struct of its own, private to the
  * file that runs it, that embeds struct ftpd_job as its first member and
@@ -84,7 +83,7 @@ struct ftpd_session {
   struct ftpd_server *srv;
   struct ftpd_config *cfg;
   const struct ftp_conf *conf;     /* &cfg->conf */
-  struct ftpd_session *next, *prev;
+  struct ftpd_session *next, *prev;  /* server.c's session list */
   unsigned long id;
   int refs;                        /* the session, plus one per job */
   struct ftp_chan *ctrl;
@@ -220,7 +219,7 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status);
  * (0: no bound), or the session is closed.  ftpd_ctrl_secured stops it. */
 void ftpd_session_handshake_timer(struct ftpd_session *s);
 
-/* A failed login: counted against the client's address (bans, server.h);
+/* A failed login: counted against the client's address (bans, ban.h);
  * answer 530 once LOGIN_DELAY has passed since PASS, whatever the check
  * cost (no user enumeration by timing); end the session after
  * LOGINATTEMPTS failures, or at once (421) when the address is banned. */
