@@ -165,8 +165,11 @@ static int prepare_process(int detach) {
 /* Load member_path, listen, become the serving identity, serve until
  * stopped.  RETURNS: the exit status. */
 static int serve(const char *member_path, const struct options *o) {
+  /* Static: the server lives as long as the process, and what it holds
+   * when an early return ends the process stays reachable (LeakSanitizer
+   * reports no leak), as it did when this was main's. */
+  static struct ftpd_server srv;
   struct ftpd_config *cfg = NULL;
-  struct ftpd_server srv;
   struct ftpd_listenfd fds[FTPD_LISTENFDS_MAX];
   unsigned nfds = 0;
   uv_loop_t *loop;
