@@ -80,8 +80,8 @@ static int load_message(const struct ftp_conf *c, const char *keyword,
     return *out == NULL ? FTP_E_NOMEM : 0;
   }
   if ((r = read_message(path, out)) != 0) {
-    log_err("%s:%u: %s: %s: %s", c->member != NULL ? c->member : "(defaults)",
-            ftp_conf_line(c, keyword), keyword, path, ftp_strerror(r));
+    log_err_r(r, "%s:%u: %s: %s", c->member != NULL ? c->member : "(defaults)",
+              ftp_conf_line(c, keyword), keyword, path);
     return FTP_E_CONF;
   }
   return 0;

@@ -192,7 +192,7 @@ void ftpd_creds_leave(void) {
   if (r != 0) {
     /* Security: see creds.h; the next job on this thread would run with
      * someone else's permissions. */
-    log_err("cannot restore the base credentials of a thread: %s", ftp_strerror(r));
+    log_err_r(r, "cannot restore the base credentials of a thread");
     abort();
   }
 }
@@ -282,8 +282,10 @@ static int set_caps(void) {
   memset(data, 0, sizeof(data));
   data[0].permitted = data[0].effective = KEPT_CAPS;
   if (syscall(SYS_capset, &hdr, data) != 0) {
-    log_err("capset: %s", strerror(errno));
-    return uv_translate_sys_error(errno);
+    int r = uv_translate_sys_error(errno);
+
+    log_err_r(r, "capset");
+    return r;
   }
   return 0;
 }
@@ -304,22 +306,23 @@ int ftpd_creds_process_setup(uid_t base_uid_, gid_t base_gid_) {
     return UV_EINVAL;
   }
   if (setgroups(0, NULL) != 0) {
-    log_err("setgroups: %s", strerror(errno));
-    return uv_translate_sys_error(errno);
+    r = uv_translate_sys_error(errno);
+    log_err_r(r, "setgroups");
+    return r;
   }
   /* Nothing a PAM module runs may gain privileges: no set-user-ID file,
    * no file capability, and uid 0 gets no more than this process keeps. */
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    log_err("no_new_privs: %s", strerror(errno));
-    return uv_translate_sys_error(errno);
+    r = uv_translate_sys_error(errno);
+    log_err_r(r, "no_new_privs");
+    return r;
   }
   drop_bounding();
   (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   if ((r = set_caps()) != 0)
     return r;
   if ((r = ftpd_creds_set_base(base_uid_, base_gid_)) != 0) {
-    log_err("resting at uid %ld gid %ld: %s", (long)base_uid_, (long)base_gid_,
-            ftp_strerror(r));
+    log_err_r(r, "resting at uid %ld gid %ld", (long)base_uid_, (long)base_gid_);
     return r;
   }
   log_info("per-user credentials: uid 0 with CAP_SETUID and CAP_SETGID only; "

@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "cmdtab.h"
+#include "data.h"
 #include "err.h"
 #include "log.h"
 #include "replycodes.h"
@@ -29,21 +30,9 @@ static void refresh_ticket(struct ftpd_session *s) {
 }
 
 static int start_passive(struct ftpd_session *s, unsigned *port) {
-  struct ftp_dataconn_opts o;
   const struct ftp_conf_ports *range = &s->conf->passivedataports;
-  int r;
 
-  ftpd_data_reset(s);
-  ftpd_data_opts(s, &o);
-  r = ftp_dataconn_listen(&o, &s->local, range->set ? range->low : 0,
-                          range->set ? range->high : 0, &s->dc, port);
-  if (r != 0) {
-    slog_warn(s, "passive listener: %s", ftp_strerror(r));
-    return r;
-  }
-  ftp_dataconn_set_data(s->dc, s);
-  s->dc_passive = 1;
-  return 0;
+  return ftpd_data_listen(s, range->set ? range->low : 0, range->set ? range->high : 0, port);
 }
 
 void handle_pasv(struct ftpd_session *s, const char *arg) {
@@ -108,7 +97,10 @@ void handle_epsv(struct ftpd_session *s, const char *arg) {
   }
   if (fam == FTP_ADDR_EPSV_ALL) {
     /* RFC 2428 section 4: from now on only EPSV sets up data. */
-    s->pol.epsv_all = 1;
+    struct ftp_policy_state next = s->pol;
+
+    next.epsv_all = 1;
+    ftpd_session_set_security(s, &next);
     ftpd_data_reset(s);
     ftpd_reply(s, FTP_R_OK, "EPSV ALL ok.");
     return;
@@ -137,9 +129,7 @@ static void set_port_target(struct ftpd_session *s, const struct sockaddr_storag
     ftpd_reply_verdict(s, v);
     return;
   }
-  ftpd_data_reset(s);
-  s->port_target = *t;
-  s->port_set = 1;
+  ftpd_data_set_port(s, t);
   refresh_ticket(s);
   ftpd_reply(s, FTP_R_OK, "%s command successful. Consider using EPSV.", verb);
 }

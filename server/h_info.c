@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cmdtab.h"
+#include "data.h"
 #include "err.h"
 #include "listfmt.h"
 #include "log.h"
@@ -38,7 +39,7 @@ void handle_syst(struct ftpd_session *s, const char *arg) {
 }
 
 static int ccc_offered(const struct ftpd_session *s) {
-  return !s->implicit && s->conf->tlsrfclevel != FTP_TLSRFCLEVEL_DRAFT &&
+  return !s->pol.implicit && s->conf->tlsrfclevel != FTP_TLSRFCLEVEL_DRAFT &&
          s->conf->secure_ctrlconn == FTP_SECURE_CTRLCONN_CLEAR;
 }
 
@@ -57,7 +58,7 @@ void handle_feat(struct ftpd_session *s, const char *arg) {
   ftp_buf_init(&b, 4096);
   ftp_buf_puts(&b, "Features:\n");
   if (s->pol.tls_available && s->pol.have_cert) {
-    if (!s->implicit)
+    if (!s->pol.implicit)
       ftp_buf_puts(&b, " AUTH TLS\n");
     ftp_buf_puts(&b, " PBSZ\n PROT\n");
     if (ccc_offered(s))
@@ -126,40 +127,6 @@ void handle_opts(struct ftpd_session *s, const char *arg) {
   ftpd_reply(s, FTP_R_SYNTAX_ARG, "Option not understood.");
 }
 
-void handle_help(struct ftpd_session *s, const char *arg) {
-  const struct ftpd_cmd *t, *c;
-  struct ftp_buf b;
-  size_t n, i, col = 0;
-  char verb[FTP_CMD_VERB_MAX + 1];
-
-  if (arg[0] != 0) {
-    for (i = 0; i < sizeof(verb) - 1 && arg[i] != 0 && arg[i] != ' '; i++)
-      verb[i] = (char)toupper((unsigned char)arg[i]);
-    verb[i] = 0;
-    if ((c = ftpd_cmd_find(verb)) == NULL) {
-      ftpd_reply(s, FTP_R_NOT_IMPLEMENTED, "Unknown command.");
-      return;
-    }
-    ftpd_reply(s, FTP_R_HELP, "Syntax: %s", c->help);
-    return;
-  }
-  t = ftpd_cmd_table(&n);
-  ftp_buf_init(&b, 8192);
-  ftp_buf_puts(&b, "The following commands are recognized:\n");
-  for (i = 0; i < n; i++) {
-    if (t[i].flags & CMD_OBSOLETE)
-      continue;
-    ftp_buf_putf(&b, " %-5s", t[i].verb);
-    if (++col % 10 == 0)
-      ftp_buf_puts(&b, "\n");
-  }
-  if (col % 10 != 0)
-    ftp_buf_puts(&b, "\n");
-  ftp_buf_puts(&b, "Help OK.");
-  ftpd_reply(s, FTP_R_HELP, "%s", ftp_buf_cstr(&b, NULL));
-  ftp_buf_free(&b);
-}
-
 /* --- STAT ----------------------------------------------------------------- */
 
 static void stat_server(struct ftpd_session *s) {
@@ -173,7 +140,7 @@ static void stat_server(struct ftpd_session *s) {
   ftp_buf_puts(&b, "FTP server status:\n");
   if (!s->conf->replysecuritylevel)
     ftp_buf_putf(&b, "     Connected to %s\n", s->peer_str);
-  if (s->login == LOGIN_DONE)
+  if (ftpd_logged_in(s))
     ftp_buf_putf(&b, "     Logged in as %s\n", s->user);
   ftp_buf_putf(&b, "     TYPE: %s; STRUcture: File; MODE: Stream\n",
                s->type_ascii ? "ASCII" : "BINARY");
@@ -181,12 +148,12 @@ static void stat_server(struct ftpd_session *s) {
     ftp_tls_describe(ftp_chan_session(s->ctrl), desc, sizeof(desc));
   ftp_buf_putf(&b, "     Control connection: %s%s%s\n",
                s->pol.tls_ctrl ? "protected by " : s->pol.ccc_done ? "clear (after CCC)" : "clear",
-               desc, s->implicit ? " (implicit TLS)" : "");
+               desc, s->pol.implicit ? " (implicit TLS)" : "");
   ftp_buf_putf(&b, "     Data connections: %s\n",
                s->pol.prot_private ? "protected (PROT P)" : "clear (PROT C)");
-  if (s->xfer != NULL && s->dc != NULL)
+  if (ftpd_data_xfer(s) != NULL && ftpd_data_conn(s) != NULL)
     ftp_buf_putf(&b, "     Transfer in progress: %s, %" PRIu64 " bytes so far\n",
-                 s->xfer->vpath, ftp_dataconn_bytes(s->dc));
+                 ftpd_data_xfer(s)->vpath, ftpd_data_bytes(s));
   ftp_buf_puts(&b, "End of status");
   ftpd_reply(s, FTP_R_SYSTEM_STATUS, "%s", ftp_buf_cstr(&b, NULL));
   ftp_buf_free(&b);
@@ -240,7 +207,7 @@ void handle_stat(struct ftpd_session *s, const char *arg) {
   struct ftpd_job *job;
   struct stat_list_job *j;
 
-  if (arg[0] == 0 || s->xfer != NULL) {
+  if (arg[0] == 0 || ftpd_data_xfer(s) != NULL) {
     stat_server(s);
     return;
   }
@@ -263,7 +230,7 @@ void handle_host(struct ftpd_session *s, const char *arg) {
   (void)arg;
   /* RFC 7151 3.2: HOST comes before USER.  There are no virtual hosts
    * here: every name is accepted and served alike. */
-  if (s->login != LOGIN_NONE) {
+  if (s->user_given || ftpd_logged_in(s)) {
     ftpd_reply(s, FTP_R_BAD_SEQUENCE, "HOST must precede USER.");
     return;
   }

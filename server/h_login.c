@@ -27,8 +27,13 @@ static int is_anonymous_name(const char *name) {
   return strcasecmp(name, "anonymous") == 0 || strcasecmp(name, "ftp") == 0;
 }
 
+/* No user: none given, none logged in (USER, REIN). */
 static void reset_login(struct ftpd_session *s) {
-  s->login = LOGIN_NONE;
+  struct ftp_policy_state next = s->pol;
+
+  next.logged_in = 0;
+  ftpd_session_set_security(s, &next);
+  s->user_given = 0;
   s->user[0] = 0;
   s->anonymous = 0;
   s->cert_login = 0;
@@ -45,10 +50,13 @@ static enum ftpd_sec_method login_method(const struct ftpd_session *s) {
 }
 
 static void logged_in(struct ftpd_session *s, struct ftp_fs *fs, int code) {
+  struct ftp_policy_state next = s->pol;
+
   s->fs = *fs;
   s->fs_open = 1;
-  s->login = LOGIN_DONE;
-  s->pol.logged_in = 1;
+  next.logged_in = 1;
+  ftpd_session_set_security(s, &next);
+  s->user_given = 0;
   s->failed_logins = 0;
   ftpd_session_tls_principal(s);
   slog_info(s, "logged in%s%s", s->anonymous ? " (anonymous)" : "",
@@ -85,7 +93,11 @@ struct login_job {
   /* System identities (login_sys.h): a system account through PAM, or a
    * USERFILE user's user= or uid=,gid=. */
   int system;                      /* PAMSERVICE: the session's user */
-  const struct ftp_conf *conf;     /* the session's, immutable */
+  /* The configuration's values the worker needs (its strings belong to
+   * the session's configuration, like users). */
+  const char *pamservice;
+  const char *pamroot;
+  const char *ftpusers;
   char user[FTP_USER_MAX + 1];
   char rhost[64];
   struct ftpd_creds *creds;        /* the identity, NULL: RUNAS */
@@ -138,7 +150,7 @@ static int userfile_identity(struct login_job *l) {
   const struct ftp_user *u = l->uent;
 
   if (u->sysuser != NULL)
-    return ftpd_sys_identity(l->conf->ftpusers, u->sysuser, &l->creds, l->why,
+    return ftpd_sys_identity(l->ftpusers, u->sysuser, &l->creds, l->why,
                              sizeof(l->why));
   if (u->uid != -1)
     return ftpd_creds_new((uid_t)u->uid, (gid_t)u->gid, NULL, 0, &l->creds);
@@ -147,9 +159,9 @@ static int userfile_identity(struct login_job *l) {
 
 /* A system account (login_sys.h): in a serial job. */
 static int system_login(struct login_job *l) {
-  struct ftpd_sys_login sl = {.service = l->conf->pamservice,
-                              .ftpusers = l->conf->ftpusers,
-                              .root = l->conf->pamroot,
+  struct ftpd_sys_login sl = {.service = l->pamservice,
+                              .ftpusers = l->ftpusers,
+                              .root = l->pamroot,
                               .user = l->user,
                               .password = l->password,
                               .rhost = l->rhost,
@@ -207,8 +219,7 @@ static void login_refused(struct ftpd_session *s, struct login_job *l, int r) {
     slog_info(s, "login refused: %s", l->why);
     ftpd_seclog(s, FTPD_SEC_LOGIN_REFUSED, login_method(s), NULL, l->why);
   } else {
-    log_err("[#%lu] login of %s: %s: %s", s->id, s->user,
-            l->why[0] ? l->why : l->home, ftp_strerror(r));
+    log_err_r(r, "[#%lu] login of %s: %s", s->id, s->user, l->why[0] ? l->why : l->home);
     ftpd_seclog(s, FTPD_SEC_LOGIN_FAILED, login_method(s), NULL,
                 l->why[0] ? l->why : "home directory cannot be used");
   }
@@ -258,7 +269,9 @@ static void start_login(struct ftpd_session *s, const char *password, int code) 
   l->umask = user_umask(s);
   l->readonly = s->anonymous || (s->uent != NULL && s->uent->readonly);
   snprintf(l->password, sizeof(l->password), "%s", password);
-  l->conf = s->conf;
+  l->pamservice = s->conf->pamservice;
+  l->pamroot = s->conf->pamroot;
+  l->ftpusers = s->conf->ftpusers;
   l->system = s->system_user;
   snprintf(l->user, sizeof(l->user), "%s", s->user);
   snprintf(l->rhost, sizeof(l->rhost), "%s", s->peer_str);
@@ -274,7 +287,7 @@ void handle_user(struct ftpd_session *s, const char *arg) {
   struct ftp_verdict v;
   int maps = 0;
 
-  if (s->login == LOGIN_DONE) {
+  if (ftpd_logged_in(s)) {
     ftpd_reply(s, FTP_R_NOT_LOGGED_IN, "Can't change to another user.");
     return;
   }
@@ -302,7 +315,7 @@ void handle_user(struct ftpd_session *s, const char *arg) {
     ftpd_reply(s, v.code, "%s", v.text);
     return;
   }
-  s->login = LOGIN_USER_GIVEN;
+  s->user_given = 1;
   if (s->anonymous) {
     ftpd_reply(s, FTP_R_NEED_PASSWORD, "Anonymous login ok, send your email address as password.");
     return;
@@ -317,11 +330,11 @@ void handle_user(struct ftpd_session *s, const char *arg) {
 }
 
 void handle_pass(struct ftpd_session *s, const char *arg) {
-  if (s->login == LOGIN_DONE) {
+  if (ftpd_logged_in(s)) {
     ftpd_reply(s, FTP_R_LOGGED_IN, "Already logged in.");
     return;
   }
-  if (s->login != LOGIN_USER_GIVEN) {
+  if (!s->user_given) {
     ftpd_reply(s, FTP_R_BAD_SEQUENCE, "Login with USER first.");
     return;
   }
@@ -351,6 +364,7 @@ static void rein_pam_ended(struct ftpd_job *job) {
 
 void handle_rein(struct ftpd_session *s, const char *arg) {
   struct ftpd_pam *pam = s->pam;
+  struct ftp_policy_state next;
 
   (void)arg;
   /* RFC 959: flush the user and the transfer parameters, keep the
@@ -363,14 +377,15 @@ void handle_rein(struct ftpd_session *s, const char *arg) {
     ftp_fs_close(&s->fs);
     s->fs_open = 0;
   }
-  if (s->login == LOGIN_DONE)
+  if (ftpd_logged_in(s))
     slog_info(s, "logged out (REIN)");
   reset_login(s);
   ftpd_creds_unref(s->creds);
   s->creds = NULL;
   s->pam = NULL;
-  s->pol.logged_in = 0;
-  s->pol.prot_private = s->implicit;
+  next = s->pol;
+  next.prot_private = next.implicit;
+  ftpd_session_set_security(s, &next);
   s->type_ascii = 1;
   s->rest = 0;
   s->idle_secs = s->conf->inactive;
@@ -383,7 +398,7 @@ void handle_rein(struct ftpd_session *s, const char *arg) {
 
 void handle_quit(struct ftpd_session *s, const char *arg) {
   (void)arg;
-  if (s->xfer != NULL) {
+  if (ftpd_data_xfer(s) != NULL) {
     /* RFC 959: the transfer finishes, its reply goes, then 221. */
     s->quit_pending = 1;
     return;

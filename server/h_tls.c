@@ -50,15 +50,19 @@ void handle_auth(struct ftpd_session *s, const char *arg) {
   r = ftp_chan_tls_start(s->ctrl, tls, rest, n, auth_handshake_cb);
   ftp_cmd_reader_clear(&s->rd);
   if (r != 0) {
-    slog_warn(s, "TLS start: %s", ftp_strerror(r));
+    slog_warn_r(s, r, "TLS start");
     ftpd_session_close(s, "TLS start failed");
     return;
   }
   ftpd_session_handshake_timer(s);
   /* AUTH SSL and AUTH TLS-P (the drafts before RFC 4217) protect data
    * without PROT P. */
-  if (protect)
-    s->pol.prot_private = 1;
+  if (protect) {
+    struct ftp_policy_state next = s->pol;
+
+    next.prot_private = 1;
+    ftpd_session_set_security(s, &next);
+  }
 }
 
 void handle_pbsz(struct ftpd_session *s, const char *arg) {
@@ -80,12 +84,15 @@ void handle_pbsz(struct ftpd_session *s, const char *arg) {
 
 void handle_prot(struct ftpd_session *s, const char *arg) {
   struct ftp_verdict v = ftp_policy_prot(s->conf, &s->pol, arg);
+  struct ftp_policy_state next;
 
   if (v.code != 0) {
     ftpd_reply_verdict(s, v);
     return;
   }
-  s->pol.prot_private = toupper((unsigned char)arg[0]) == 'P';
+  next = s->pol;
+  next.prot_private = toupper((unsigned char)arg[0]) == 'P';
+  ftpd_session_set_security(s, &next);
   ftpd_reply(s, FTP_R_OK, "Protection level set to %s.",
              s->pol.prot_private ? "Private (P)" : "Clear (C)");
 }
@@ -93,6 +100,7 @@ void handle_prot(struct ftpd_session *s, const char *arg) {
 void handle_ccc(struct ftpd_session *s, const char *arg) {
   struct ftp_verdict v = ftp_policy_ccc(s->conf, &s->pol);
   int notify = s->conf->tlsrfclevel != FTP_TLSRFCLEVEL_CCCNONOTIFY;
+  struct ftp_policy_state next;
   int r;
 
   (void)arg;
@@ -108,12 +116,14 @@ void handle_ccc(struct ftpd_session *s, const char *arg) {
   ftpd_reply(s, FTP_R_OK, "CCC command successful");
   if ((r = ftp_chan_tls_stop(s->ctrl, notify ? FTP_CHAN_CCC_ANSWER : FTP_CHAN_CCC_SILENT,
                              FTP_CHAN_CCC_SETTLE_MS)) != 0) {
-    slog_warn(s, "CCC: %s", ftp_strerror(r));
+    slog_warn_r(s, r, "CCC");
     ftpd_session_close(s, "CCC failed");
     return;
   }
-  s->pol.tls_ctrl = 0;
-  s->pol.ccc_done = 1;
+  next = s->pol;
+  next.tls_ctrl = 0;
+  next.ccc_done = 1;
+  ftpd_session_set_security(s, &next);
   slog_info(s, "control connection cleared (CCC, %s)",
             notify ? "close_notify to follow" : "no close_notify");
 }

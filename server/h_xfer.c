@@ -218,14 +218,14 @@ static void count_transfer(const struct ftpd_xfer *x, int status, uint64_t bytes
 
 /* The transfer ends: one reply, the logs, the data connection goes. */
 static void xfer_end(struct ftpd_session *s, int status) {
-  struct ftpd_xfer *x = s->xfer;
-  uint64_t bytes = s->dc != NULL ? ftp_dataconn_bytes(s->dc) : 0;
+  struct ftpd_xfer *x = ftpd_data_xfer(s);
+  uint64_t bytes = ftpd_data_bytes(s);
   char desc[96] = "clear";
 
   if (x == NULL)
     return;
-  if (s->dc != NULL)
-    ftp_dataconn_describe(s->dc, desc, sizeof(desc));
+  if (ftpd_data_conn(s) != NULL)
+    ftp_dataconn_describe(ftpd_data_conn(s), desc, sizeof(desc));
   if (status == FTP_E_TLS_TRUNCATED && is_upload(x->kind)) {
     if (s->conf->tlsclosenotify == FTP_TLSCLOSENOTIFY_OPTIONAL) {
       slog_warn(s, "%s %s: upload ended without TLS close_notify; accepted "
@@ -250,20 +250,16 @@ static void xfer_end(struct ftpd_session *s, int status) {
             status == 0 ? "complete" : ftp_strerror(status));
   xferlog(s, x, bytes, status == 0);
   count_transfer(x, status, bytes);
-  s->xfer = NULL;
+  ftpd_data_take_xfer(s);
   xfer_free(s, x);
   ftpd_data_reset(s);
   ftpd_command_done(s);
 }
 
-void ftpd_xfer_abandon(struct ftpd_session *s) {
-  struct ftpd_xfer *x = s->xfer;
-
-  if (x == NULL)
-    return;
+/* data.c: the session ends with x still running (ftpd_data_reset). */
+static void xfer_abandon(struct ftpd_session *s, struct ftpd_xfer *x) {
   slog_info(s, "%s %s abandoned: the session ended", kind_verb(x->kind), x->vpath);
-  xferlog(s, x, s->dc != NULL ? ftp_dataconn_bytes(s->dc) : 0, 0);
-  s->xfer = NULL;
+  xferlog(s, x, ftpd_data_bytes(s), 0);
   xfer_free(s, x);
 }
 
@@ -276,7 +272,7 @@ static void upload_open_after(struct ftpd_job *job);
 
 static void xfer_ready(struct ftp_dataconn *dc, int status) {
   struct ftpd_session *s = ftp_dataconn_data(dc);
-  struct ftpd_xfer *x = s->xfer;
+  struct ftpd_xfer *x = ftpd_data_xfer(s);
   struct upload_open_job *up;
   struct ftpd_job *job;
   int r = 0;
@@ -328,7 +324,6 @@ static void xfer_ready(struct ftp_dataconn *dc, int status) {
 static void xfer_open(struct ftpd_session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void xfer_open(struct ftpd_session *s, const char *fmt, ...) {
-  struct ftp_dataconn_opts o;
   char text[FTP_PATH_MAX + 128];
   va_list ap;
   int r;
@@ -339,20 +334,13 @@ static void xfer_open(struct ftpd_session *s, const char *fmt, ...) {
   s->busy = 1;
   ftpd_reply(s, FTP_R_FILE_OK_OPENING, "%s", text);
   ftpd_session_touch(s); /* no INACTIVE during a transfer */
-  if (s->dc == NULL) {
-    ftpd_data_opts(s, &o);
-    if ((r = ftp_dataconn_connect(&o, &s->port_target, &s->dc)) != 0) {
-      xfer_end(s, r);
-      return;
-    }
-    ftp_dataconn_set_data(s->dc, s);
-  }
-  ftp_dataconn_when_ready(s->dc, xfer_ready);
+  if ((r = ftpd_data_open(s, xfer_ready)) != 0)
+    xfer_end(s, r);
 }
 
 /* Refuse a transfer command that has no data connection set up. */
 static int data_set_up(struct ftpd_session *s) {
-  if (s->dc != NULL || s->port_set)
+  if (ftpd_data_is_set_up(s))
     return 1;
   ftpd_reply(s, FTP_R_CANT_OPEN_DATA, "Use PORT, EPRT, PASV or EPSV first.");
   return 0;
@@ -415,7 +403,7 @@ static struct ftpd_xfer *prepared(struct ftpd_job *job, enum ftpd_xfer_kind kind
   }
   x->fd = *fd;
   *fd = -1;
-  s->xfer = x;
+  ftpd_data_set_xfer(s, x, xfer_abandon);
   return x;
 }
 
@@ -509,24 +497,11 @@ static void upload_open_after(struct ftpd_job *job) {
     return;
   }
   x->file_created = 1;
-  r = ftp_dataconn_recv_file(s->dc, up->fd, up->append ? -1 : x->offset, x->ascii,
+  r = ftp_dataconn_recv_file(ftpd_data_conn(s), up->fd, up->append ? -1 : x->offset, x->ascii,
                              xfer_done);
   up->fd = -1; /* the connection's now, even on failure */
   if (r != 0)
     xfer_end(s, r);
-}
-
-void ftpd_xfer_await(struct ftpd_xfer *x, const struct ftpd_job *job) {
-  x->opening = job;
-}
-
-struct ftpd_xfer *ftpd_xfer_claim(struct ftpd_session *s, const struct ftpd_job *job) {
-  struct ftpd_xfer *x = s->xfer;
-
-  if (x == NULL || x->opening != job)
-    return NULL;
-  x->opening = NULL;
-  return x;
 }
 
 void handle_stor(struct ftpd_session *s, const char *arg) {
@@ -681,9 +656,11 @@ void handle_mlst(struct ftpd_session *s, const char *arg) {
 }
 
 void handle_abor(struct ftpd_session *s, const char *arg) {
+  const struct ftpd_xfer *x = ftpd_data_xfer(s);
+
   (void)arg;
-  if (s->xfer != NULL) {
-    slog_info(s, "ABOR during %s %s", kind_verb(s->xfer->kind), s->xfer->vpath);
+  if (x != NULL) {
+    slog_info(s, "ABOR during %s %s", kind_verb(x->kind), x->vpath);
     /* RFC 959 4.1.3: 426 for the transfer, then 226 for ABOR. */
     xfer_end(s, FTP_E_ABORTED);
     ftpd_reply(s, FTP_R_TRANSFER_OK, "ABOR successful.");

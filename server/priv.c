@@ -26,7 +26,7 @@ static int write_pidfile(uv_loop_t *loop, const char *path) {
                   0644, NULL);
   uv_fs_req_cleanup(&req);
   if (fd < 0) {
-    log_err("PIDFILE %s: %s", path, ftp_strerror(fd));
+    log_err_r(fd, "PIDFILE %s", path);
     return fd;
   }
   b = uv_buf_init(line, (unsigned)snprintf(line, sizeof(line), "%ld\n", (long)getpid()));
@@ -79,8 +79,10 @@ int ftpd_drop_privileges(const char *account) {
     return UV_EPERM;
   }
   if (setgroups(0, NULL) != 0 || setgid(pw.pw_gid) != 0 || setuid(pw.pw_uid) != 0) {
-    log_err("switching to %s: %s", account, strerror(errno));
-    return uv_translate_sys_error(errno);
+    int r = uv_translate_sys_error(errno);
+
+    log_err_r(r, "switching to %s", account);
+    return r;
   }
   /* Security: make sure the switch cannot be undone. */
   if (setuid(0) == 0 || seteuid(0) == 0) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "control.h"
 #include "err.h"
 #include "ftp_limits.h"
 #include "log.h"
@@ -73,31 +74,13 @@ int ftpd_server_init(struct ftpd_server *srv, uv_loop_t *loop,
 
 /* --- bans ----------------------------------------------------------------- */
 
-int ftpd_server_banned(struct ftpd_server *srv, const struct sockaddr_storage *peer) {
+static int banned(struct ftpd_server *srv, const struct sockaddr_storage *peer) {
   return ftpd_bans_check(srv->bans, &srv->cfg->ban, peer, uv_now(srv->loop), NULL);
-}
-
-int ftpd_server_login_failed(struct ftpd_server *srv, const struct sockaddr_storage *peer,
-                             unsigned long id, const char *who) {
-  const struct ftp_conf *c = &srv->cfg->conf;
-  enum ftpd_ban_verdict v;
-  char what[64], why[160];
-  struct ftpd_sec_line l = {FTPD_SEC_BANNED, id, who, NULL, FTPD_SEC_M_NONE, NULL, why};
-
-  v = ftpd_bans_fail(srv->bans, &srv->cfg->ban, peer, uv_now(srv->loop));
-  if (v != FTPD_BAN_NEW)
-    return v == FTPD_BAN_ACTIVE;
-  ftpd_ban_describe(peer, what, sizeof(what));
-  snprintf(why, sizeof(why), "%u failed logins within %u s: %s refused for %u s",
-           c->banfailures, c->banwindow, what, c->bantime);
-  ftpd_seclog_write(&l);
-  ftpd_metrics_count(FTPD_M_BANS);
-  return 1;
 }
 
 /* --- sessions ------------------------------------------------------------- */
 
-void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s) {
+static void add_session(struct ftpd_server *srv, struct ftpd_session *s) {
   s->prev = NULL;
   s->next = srv->sessions;
   if (srv->sessions != NULL)
@@ -110,7 +93,7 @@ void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s) {
 
 static void maybe_finish_stop(struct ftpd_server *srv);
 
-void ftpd_server_remove_session(struct ftpd_server *srv, struct ftpd_session *s) {
+static void remove_session(struct ftpd_server *srv, struct ftpd_session *s) {
   if (s->prev != NULL)
     s->prev->next = s->next;
   else
@@ -123,6 +106,18 @@ void ftpd_server_remove_session(struct ftpd_server *srv, struct ftpd_session *s)
     maybe_finish_stop(srv);
 }
 
+/* session.c's on_free hook: the session leaves the list as it is freed. */
+static void session_freed(struct ftpd_session *s) { remove_session(s->srv, s); }
+
+void ftpd_server_start_session(struct ftpd_listener *l, struct ftp_chan *ch,
+                               const struct ftpd_client *c) {
+  struct ftpd_session *s = ftpd_session_new(l, ch, c, session_freed);
+
+  if (s == NULL)
+    return;
+  add_session(l->srv, s);
+  ftpd_session_begin(s, l, c);
+}
 
 /* --- admission ------------------------------------------------------------ */
 
@@ -187,7 +182,7 @@ void ftpd_server_admit(struct ftpd_listener *l, struct ftp_chan *ch,
   /* Security: a banned address costs no TLS handshake; on the implicit
    * port it gets no byte at all.  Each refusal is not a security event of
    * its own (the ban was one), or a guesser would fill the log. */
-  if (ftpd_server_banned(srv, &c->addr)) {
+  if (banned(srv, &c->addr)) {
     log_debug("connection from %s refused: banned", who);
     ftpd_metrics_count(FTPD_M_REFUSED_BANNED);
     refuse(ch, l->implicit, "Too many failed logins from your address: try again later");
@@ -206,7 +201,7 @@ void ftpd_server_admit(struct ftpd_listener *l, struct ftp_chan *ch,
                  "Too many connections from your address");
     return;
   }
-  ftpd_session_start(l, ch, c);
+  ftpd_server_start_session(l, ch, c);
 }
 
 /* --- listening ------------------------------------------------------------ */
@@ -228,9 +223,9 @@ static int accept_chan(struct ftpd_listener *l, struct ftp_chan **out,
     /* A peer gone before we looked (a balancer's connect-only health
      * check) is no news. */
     if (r == UV_ENOTCONN || r == UV_ECONNRESET)
-      log_debug("accept on %s: %s", l->name, ftp_strerror(r));
+      log_debug_r(r, "accept on %s", l->name);
     else
-      log_warn("accept on %s: %s", l->name, ftp_strerror(r));
+      log_warn_r(r, "accept on %s", l->name);
     ftp_chan_close(ch, refuse_cb);
     return r;
   }
@@ -260,7 +255,7 @@ static void connection_cb(uv_stream_t *stream, int status) {
   struct ftp_chan *ch;
 
   if (status < 0) {
-    log_warn("listener %s: %s", l->name, ftp_strerror(status));
+    log_warn_r(status, "listener %s", l->name);
     return;
   }
   memset(&c, 0, sizeof(c));
@@ -312,7 +307,7 @@ static int listener_start(struct ftpd_server *srv, struct ftpd_listener *l, int 
   if (r == 0)
     r = uv_listen((uv_stream_t *)&l->tcp, 511, connection_cb);
   if (r != 0) {
-    log_err("cannot listen on %s: %s", l->name, ftp_strerror(r));
+    log_err_r(r, "cannot listen on %s", l->name);
     uv_close((uv_handle_t *)&l->tcp, listener_closed);
     return r;
   }
@@ -409,7 +404,7 @@ static int open_xferlog(struct ftpd_server *srv, const char *path) {
                  0640, NULL);
   uv_fs_req_cleanup(&req);
   if (r < 0)
-    log_err("XFERLOG %s: %s", path, ftp_strerror(r));
+    log_err_r(r, "XFERLOG %s", path);
   return r;
 }
 
@@ -446,7 +441,7 @@ void ftpd_server_reopen_logs(struct ftpd_server *srv) {
      * in one step, so a queued write lands in the old file or the new one,
      * never in a descriptor the number was reused for (a socket). */
     if (dup3(fd, srv->xferlog, O_CLOEXEC) < 0)
-      log_err("transfer log: dup3: %s", strerror(errno));
+      log_err_r(uv_translate_sys_error(errno), "transfer log: dup3");
     close(fd);
   }
   log_info("transfer log reopened: %s", path);

@@ -122,17 +122,6 @@ int ftpd_server_open_xferlog(struct ftpd_server *srv);
 void ftpd_server_reopen_logs(struct ftpd_server *srv);
 
 /*
- * Admission and bans (ban.h), with the current configuration's policy.
- * ftpd_server_banned: is peer banned now?  1 or 0.
- * ftpd_server_login_failed: count a failed login of session id from peer
- * (who: its address as text); a failure that starts a ban logs it, one
- * security line.  RETURNS: 1 when peer is banned (now or already).
- */
-int ftpd_server_banned(struct ftpd_server *srv, const struct sockaddr_storage *peer);
-int ftpd_server_login_failed(struct ftpd_server *srv, const struct sockaddr_storage *peer,
-                             unsigned long id, const char *who);
-
-/*
  * ftpd_server_admit: admission of a new control connection from client c
  * (after its PROXY header, when it came through a balancer): refused with
  * 421 while draining, when banned, beyond MAXSESSIONS or MAXSESSIONSPERIP;
@@ -142,8 +131,14 @@ int ftpd_server_login_failed(struct ftpd_server *srv, const struct sockaddr_stor
 void ftpd_server_admit(struct ftpd_listener *l, struct ftp_chan *ch,
                        const struct ftpd_client *c);
 
-/* Session bookkeeping, called by session.c. */
-void ftpd_server_add_session(struct ftpd_server *srv, struct ftpd_session *s);
-void ftpd_server_remove_session(struct ftpd_server *srv, struct ftpd_session *s);
+/*
+ * ftpd_server_start_session: a session for the admitted control connection
+ * ch (ftpd_server_admit's last step): made (control.h), entered in the
+ * session list, which it leaves when freed, then started.  Besides the
+ * admission, only the dispatcher fuzz target (test/fuzz/fuzz_session.c)
+ * calls it, with a channel on a socketpair and made-up addresses in c.
+ */
+void ftpd_server_start_session(struct ftpd_listener *l, struct ftp_chan *ch,
+                               const struct ftpd_client *c);
 
 #endif

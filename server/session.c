@@ -1,7 +1,12 @@
 /*
- * session.c: a control connection's life: accept, limits, greeting, reading
- * and framing commands, the dispatcher, replies, thread-pool jobs, timers,
- * closing.
+ * session.c: the services of a session that command handlers use:
+ * replies, thread-pool jobs, the end of a command, timers, the failed-login
+ * delay, the security phase, the control connection's TLS, closing.
+ *
+ * The bottom of the session layers (CONTRIBUTING): it calls no handler,
+ * nor cmdtab.c, control.c or server.c; what they must hear of (a command
+ * ended, the session is freed) goes through the hooks they handed in
+ * (s->run_queued, s->on_free).
  */
 #include "session.h"
 
@@ -14,7 +19,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "cmdtab.h"
+#include "ban.h"
 #include "err.h"
 #include "log.h"
 #include "metrics.h"
@@ -32,9 +37,6 @@
 /* A failed login costs this much before the 530 (and the next try). */
 #define LOGIN_DELAY_MS 1000
 
-static void process(struct ftpd_session *s);
-static void start_reading(struct ftpd_session *s);
-
 uint64_t ftpd_now_ms(const struct ftpd_session *s) {
   return uv_now(s->srv->loop);
 }
@@ -44,7 +46,8 @@ uint64_t ftpd_now_ms(const struct ftpd_session *s) {
 static void session_unref(struct ftpd_session *s) {
   if (--s->refs > 0)
     return;
-  ftpd_server_remove_session(s->srv, s);
+  if (s->on_free != NULL)
+    s->on_free(s);
   ftp_cmd_reader_free(&s->rd);
   ftp_buf_free(&s->held);
   ftp_tls_resume_free(s->resume);
@@ -68,9 +71,7 @@ void ftpd_session_close(struct ftpd_session *s, const char *why) {
     return;
   s->closing = 1;
   slog_info(s, "session closed: %s", why);
-  if (s->xfer != NULL)
-    ftpd_xfer_abandon(s);
-  ftpd_data_reset(s);
+  ftpd_data_reset(s); /* abandons a running transfer */
   if (s->pam != NULL) {
     /* PAM's session ends too (pam_close_session), on the thread pool; the
      * job keeps s alive until then. */
@@ -115,7 +116,7 @@ static void send_reply(struct ftpd_session *s, int code, const char *text) {
   if ((r = ftp_reply_format(&out, code, text)) == 0)
     r = ftp_chan_write(s->ctrl, ftp_buf_ptr(&out), ftp_buf_len(&out));
   if (r != 0)
-    slog_debug(s, "reply %d not sent: %s", code, ftp_strerror(r));
+    slog_debug_r(s, r, "reply %d not sent", code);
   else if (ftp_log_enabled(FTP_LOG_DEBUG))
     slog_debug(s, "<- %d %.200s", code, text);
   ftp_buf_free(&out);
@@ -214,8 +215,8 @@ static void job_after(uv_work_t *req, int status) {
    * were read but not framed (the session was busy), and ABOR or STAT
    * among them must be answered now, during the transfer (RFC 959 4.1.3),
    * not once the data connection has timed out. */
-  if (!s->closing && s->xfer != NULL)
-    process(s);
+  if (!s->closing && ftpd_data_xfer(s) != NULL)
+    s->run_queued(s);
   session_unref(s);
   if (serial) {
     srv->serial_running = NULL;
@@ -347,7 +348,7 @@ static void idle_timeout(uv_timer_t *t) {
   struct ftpd_session *s = t->data;
 
   /* A running command (a long listing job) is not idleness. */
-  if (s->xfer != NULL || s->busy || s->closing)
+  if (ftpd_data_xfer(s) != NULL || s->busy || s->closing)
     return;
   slog_info(s, "idle for %u seconds", s->idle_secs);
   ftpd_reply(s, FTP_R_UNAVAILABLE, "Timeout (%u seconds): closing control connection",
@@ -359,7 +360,7 @@ void ftpd_session_touch(struct ftpd_session *s) {
   if (s->closing)
     return;
   /* INACTIVE never applies while a transfer runs. */
-  if (s->xfer != NULL || s->idle_secs == 0)
+  if (ftpd_data_xfer(s) != NULL || s->idle_secs == 0)
     uv_timer_stop(&s->timer);
   else
     uv_timer_start(&s->timer, idle_timeout, (uint64_t)s->idle_secs * 1000, 0);
@@ -391,7 +392,9 @@ void ftpd_session_handshake_timer(struct ftpd_session *s) {
 static void login_delay_done(uv_timer_t *t) {
   struct ftpd_session *s = t->data;
 
-  if (ftpd_server_banned(s->srv, &s->peer)) {
+  /* The server's current policy (SIGHUP may have changed it), as at
+   * admission. */
+  if (ftpd_bans_check(s->srv->bans, &s->srv->cfg->ban, &s->peer, ftpd_now_ms(s), NULL)) {
     slog_info(s, "address banned: ending the session");
     ftpd_reply(s, FTP_R_UNAVAILABLE, "Too many failed logins from your address: "
                                      "closing control connection");
@@ -408,6 +411,25 @@ static void login_delay_done(uv_timer_t *t) {
   ftpd_command_done(s);
 }
 
+/* The failure counts against the client's address: a ban once BANFAILURES
+ * within BANWINDOW (ban.h), a security event and a metric when it starts.
+ * The bans are the server's (they outlive SIGHUP), kept in ban.c. */
+static void count_failure(struct ftpd_session *s) {
+  const struct ftpd_config *cfg = s->srv->cfg; /* the current policy */
+  const struct ftp_conf *c = &cfg->conf;
+  char what[64], why[160];
+  struct ftpd_sec_line l = {FTPD_SEC_BANNED, s->id, s->peer_str, NULL, FTPD_SEC_M_NONE,
+                            NULL, why};
+
+  if (ftpd_bans_fail(s->srv->bans, &cfg->ban, &s->peer, ftpd_now_ms(s)) != FTPD_BAN_NEW)
+    return;
+  ftpd_ban_describe(&s->peer, what, sizeof(what));
+  snprintf(why, sizeof(why), "%u failed logins within %u s: %s refused for %u s",
+           c->banfailures, c->banwindow, what, c->bantime);
+  ftpd_seclog_write(&l);
+  ftpd_metrics_count(FTPD_M_BANS);
+}
+
 void ftpd_login_failed(struct ftpd_session *s) {
   uint64_t spent = ftpd_now_ms(s) - s->pass_ms;
 
@@ -418,234 +440,28 @@ void ftpd_login_failed(struct ftpd_session *s) {
    * shorter than the delay; the reply is the same text either way. */
   s->failed_logins++;
   s->busy = 1;
-  ftpd_server_login_failed(s->srv, &s->peer, s->id, s->peer_str);
+  count_failure(s);
   uv_timer_start(&s->timer, login_delay_done,
                  spent < LOGIN_DELAY_MS ? LOGIN_DELAY_MS - spent : 0, 0);
 }
 
-/* --- the dispatcher ------------------------------------------------------- */
+/* --- the end of a command ------------------------------------------------- */
 
 void ftpd_command_done(struct ftpd_session *s) {
   s->busy = 0;
   s->verb[0] = 0;
   if (s->closing)
     return;
-  if (s->quit_pending && s->xfer == NULL) {
+  if (s->quit_pending && ftpd_data_xfer(s) == NULL) {
     ftpd_reply(s, FTP_R_CLOSING, "Goodbye.");
     ftpd_session_end(s);
     return;
   }
   ftpd_session_touch(s);
-  process(s);
+  s->run_queued(s);
 }
 
-static int blank(const char *p) {
-  while (*p == ' ')
-    p++;
-  return *p == 0;
-}
-
-/* Security: an HTTP request sent to an FTP port is a browser redirected
- * here (ALPACA, USENIX Security 2021): end the connection rather than
- * answer it line by line. */
-static int is_http_method(const char *verb) {
-  static const char *const methods[] = {"GET", "POST", "HEAD", "PUT",
-                                        "OPTIONS", "CONNECT", "TRACE", "PATCH"};
-  size_t i;
-
-  for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-    if (strcmp(verb, methods[i]) == 0)
-      return 1;
-  return 0;
-}
-
-static void dispatch(struct ftpd_session *s, const char *verb, const char *arg) {
-  const struct ftpd_cmd *cmd = ftpd_cmd_find(verb);
-  struct ftp_verdict v;
-
-  if (cmd == NULL && s->login != LOGIN_DONE && is_http_method(verb)) {
-    slog_info(s, "HTTP request (%s) on the FTP port: connection closed", verb);
-    ftpd_session_close(s, "HTTP request");
-    return;
-  }
-  if (cmd == NULL && s->login != LOGIN_DONE && strcmp(verb, "PROXY") == 0) {
-    /* Security: a PROXY protocol header from an address PROXYPROTOCOL does
-     * not list is never believed (it would let anyone choose the address
-     * limits, bans and logs see); it ends the connection. */
-    slog_warn(s, "PROXY protocol header from an address PROXYPROTOCOL does not "
-                 "list: connection closed");
-    ftpd_seclog(s, FTPD_SEC_POLICY_REFUSED, FTPD_SEC_M_NONE, "PROXY",
-                "PROXY header from an unlisted address");
-    ftpd_session_close(s, "PROXY header from an unlisted address");
-    return;
-  }
-  if (cmd == NULL) {
-    slog_debug(s, "-> %s (unknown)", verb);
-    /* Never echo what the client sent (ALPACA reflection). */
-    ftpd_reply(s, FTP_R_NOT_IMPLEMENTED, "Command not implemented");
-    return;
-  }
-  if (ftp_log_enabled(FTP_LOG_DEBUG))
-    slog_debug(s, "-> %s%s%s", verb, arg[0] ? " " : "",
-               (cmd->flags & CMD_SECRET) ? "****" : arg);
-  if (cmd->arg == ARG_NONE && !blank(arg)) {
-    ftpd_reply(s, FTP_R_SYNTAX_ARG, "%s takes no argument", verb);
-    return;
-  }
-  if (cmd->arg == ARG_REQUIRED && blank(arg)) {
-    ftpd_reply(s, FTP_R_SYNTAX_ARG, "%s needs an argument", verb);
-    return;
-  }
-  v = ftp_policy_command(s->conf, &s->pol, cmd->cls);
-  if (v.code != 0) {
-    /* A refused USER or PASS is a login the policy stopped (SECURE_FTP
-     * REQUIRED in clear) even though its reply is a plain 530. */
-    if (ftpd_seclog_is_security_reply(v.code) || cmd->cls == FTP_CLASS_USER ||
-        cmd->cls == FTP_CLASS_LOGIN)
-      ftpd_seclog(s, FTPD_SEC_POLICY_REFUSED, FTPD_SEC_M_NONE, verb, v.text);
-    ftpd_reply(s, v.code, "%s", v.text);
-    return;
-  }
-  if (!(cmd->flags & CMD_KEEPS_RNFR) && s->rnfr != NULL) {
-    free(s->rnfr);
-    s->rnfr = NULL;
-  }
-  snprintf(s->verb, sizeof(s->verb), "%s", verb);
-  cmd->handler(s, cmd->arg == ARG_NONE ? "" : arg);
-}
-
-/* A framed command (or a bad line) waits in s->held until the session may
- * run it: "VERB\0arg", or an empty verb and the error in held_err. */
-static int hold(struct ftpd_session *s, const struct ftp_cmd *cmd, int err) {
-  int r;
-
-  ftp_buf_reset(&s->held);
-  s->held_err = err;
-  if (err != 0) {
-    /* A refused line waits its turn too, so its reply stays in order. */
-    s->have_held = 1;
-    return 0;
-  }
-  if ((r = ftp_buf_put(&s->held, cmd->verb, strlen(cmd->verb) + 1)) != 0 ||
-      (r = ftp_buf_put(&s->held, cmd->arg, cmd->arg_len + 1)) != 0)
-    return r;
-  s->have_held = 1;
-  return 0;
-}
-
-static int held_may_run_now(const struct ftpd_session *s) {
-  const struct ftpd_cmd *cmd;
-
-  if (!s->busy)
-    return 1;
-  /* RFC 959 4.1.3: ABOR, STAT (and QUIT) during a transfer. */
-  if (s->xfer == NULL || s->held_err != 0)
-    return 0;
-  cmd = ftpd_cmd_find((const char *)ftp_buf_ptr(&s->held));
-  return cmd != NULL && (cmd->flags & CMD_DURING_XFER);
-}
-
-static void run_held(struct ftpd_session *s) {
-  s->have_held = 0;
-  /* Any line is activity, also one answered at once (NOOP, a 500): the
-   * INACTIVE clock starts again. */
-  ftpd_session_touch(s);
-  if (s->held_err != 0) {
-    ftpd_reply_err(s, s->held_err, NULL);
-    s->held_err = 0;
-  } else {
-    const char *verb = (const char *)ftp_buf_ptr(&s->held);
-    const char *arg = verb + strlen(verb) + 1;
-    int was_busy = s->busy;
-    char saved[FTP_CMD_VERB_MAX + 1];
-
-    /* A command run during a transfer must not end the transfer's own
-     * command state. */
-    snprintf(saved, sizeof(saved), "%s", s->verb);
-    dispatch(s, verb, arg);
-    if (was_busy && s->busy)
-      snprintf(s->verb, sizeof(s->verb), "%s", saved);
-  }
-  /* The line may have held a password. */
-  ftp_buf_reset(&s->held);
-}
-
-static void process(struct ftpd_session *s) {
-  struct ftp_cmd cmd;
-  int r;
-
-  if (s->in_dispatch)
-    return;
-  s->in_dispatch = 1;
-  while (!s->closing) {
-    if (!s->have_held) {
-      if (s->busy && s->xfer == NULL)
-        break; /* keep lines framed lazily: AUTH needs the raw rest */
-      r = ftp_cmd_reader_next(&s->rd, &cmd);
-      if (r == 0)
-        break;
-      if (hold(s, &cmd, r < 0 ? r : 0) != 0) {
-        ftpd_reply(s, FTP_R_LOCAL_ERROR, "Out of memory");
-        break;
-      }
-    }
-    if (!held_may_run_now(s))
-      break;
-    run_held(s);
-  }
-  s->in_dispatch = 0;
-  if (!s->closing)
-    start_reading(s);
-}
-
-/* --- control reads -------------------------------------------------------- */
-
-static void ctrl_alloc(struct ftp_chan *ch, size_t suggested, uv_buf_t *buf) {
-  struct ftpd_session *s = ftp_chan_data(ch);
-  size_t room = ftp_cmd_reader_room(&s->rd);
-
-  (void)suggested;
-  if (room > sizeof(s->srv->scratch))
-    room = sizeof(s->srv->scratch);
-  /* A full backlog pauses reading: a client cannot make us buffer more
-   * than FTP_CMD_BACKLOG_MAX of pipelined commands. */
-  *buf = uv_buf_init(room == 0 ? NULL : (char *)s->srv->scratch, (unsigned)room);
-}
-
-static void ctrl_read(struct ftp_chan *ch, ssize_t nread, const uv_buf_t *buf) {
-  struct ftpd_session *s = ftp_chan_data(ch);
-
-  if (nread > 0) {
-    ftp_cmd_reader_feed(&s->rd, buf->base, (size_t)nread);
-    process(s);
-    return;
-  }
-  if (nread == 0)
-    return;
-  if (s->xfer != NULL)
-    slog_info(s, "control connection lost during a transfer");
-  ftpd_session_close(s, nread == UV_EOF ? "client closed the connection"
-                        : nread == FTP_E_TLS_TRUNCATED ? "client closed without TLS close_notify"
-                                                      : ftp_strerror((int)nread));
-}
-
-static void start_reading(struct ftpd_session *s) {
-  if (ftp_cmd_reader_room(&s->rd) > 0)
-    ftp_chan_read_start(s->ctrl, ctrl_alloc, ctrl_read);
-}
-
-/* --- accepting ------------------------------------------------------------ */
-
-static void greet(struct ftpd_session *s) {
-  const char *banner = s->cfg->banner;
-  const char *ready = s->conf->replysecuritylevel ? "Service ready."
-                                                  : "ftpd ready.";
-
-  if (banner[0] != 0)
-    ftpd_reply(s, FTP_R_READY, "%s\n%s", banner, ready);
-  else
-    ftpd_reply(s, FTP_R_READY, "%s", ready);
-}
+/* --- the control connection's TLS ---------------------------------------- */
 
 static void fetch_client_cert(struct ftpd_session *s) {
   gnutls_session_t tls = ftp_chan_session(s->ctrl);
@@ -663,6 +479,7 @@ static void fetch_client_cert(struct ftpd_session *s) {
 /* Called when the control connection's TLS handshake ends (AUTH or
  * implicit TLS). */
 void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
+  struct ftp_policy_state next;
   char desc[96];
 
   uv_timer_stop(&s->timer); /* the handshake timer */
@@ -677,8 +494,10 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
     ftpd_session_close(s, "TLS handshake failed");
     return;
   }
-  s->pol.tls_ctrl = 1;
-  s->pol.secured = 1;
+  next = s->pol;
+  next.tls_ctrl = 1;
+  next.secured = 1;
+  ftpd_session_set_security(s, &next);
   ftpd_metrics_count(ftp_tls_is_resumed(ftp_chan_session(s->ctrl)) ? FTPD_M_TLS_CONTROL_RESUMED
                                                                    : FTPD_M_TLS_CONTROL_FULL);
   ftp_tls_control_secured(ftp_chan_session(s->ctrl));
@@ -687,109 +506,6 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status) {
   ftp_tls_handshake_summary(ftp_chan_session(s->ctrl), desc, sizeof(desc));
   slog_debug(s, "control connection handshake: %s", desc);
   fetch_client_cert(s);
-}
-
-static void implicit_handshake_cb(struct ftp_chan *ch, int status) {
-  struct ftpd_session *s = ftp_chan_data(ch);
-
-  ftpd_ctrl_secured(s, status);
-  if (s->closing)
-    return;
-  if (!s->conf->secureimplicitzos)
-    greet(s);
-  ftpd_command_done(s);
-}
-
-/* Implicit TLS (TLSPORT): data protected by default; with SECUREIMPLICITZOS
- * TRUE the 220 greeting goes first, in clear, as z/OS does. */
-static int start_implicit(struct ftpd_session *s) {
-  gnutls_session_t tls;
-  int r;
-
-  s->implicit = 1;
-  s->pol.implicit = 1;
-  s->pol.prot_private = 1;
-  if (s->conf->secureimplicitzos)
-    greet(s);
-  if ((r = ftpd_session_tls_scope(s)) != 0 ||
-      (r = ftp_tls_server_session(s->cfg->tls, s->resume, NULL, &tls)) != 0)
-    return r;
-  s->busy = 1;
-  if ((r = ftp_chan_tls_start(s->ctrl, tls, NULL, 0, implicit_handshake_cb)) != 0)
-    return r;
-  ftpd_session_handshake_timer(s);
-  return 0;
-}
-
-static int set_socket_options(struct ftp_chan *ch, const struct ftp_conf *c) {
-  ftp_chan_set_nodelay(ch, 1);
-  if (c->ftpkeepalive > 0)
-    ftp_chan_set_keepalive(ch, c->ftpkeepalive);
-  /* Telnet Synch (RFC 854) sends its DM byte as TCP urgent data; keep it
-   * in the stream so the command reader can strip it before ABOR. */
-  ftp_chan_set_oobinline(ch);
-  return 0;
-}
-
-void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
-                        const struct ftpd_client *c) {
-  struct ftpd_server *srv = l->srv;
-  struct ftpd_config *cfg = srv->cfg;
-  struct ftpd_session *s;
-  char via[FTP_ADDR_STRLEN] = "";
-  int r;
-
-  if ((s = calloc(1, sizeof(*s))) == NULL) {
-    ftp_chan_close(ch, NULL);
-    return;
-  }
-  s->srv = srv;
-  s->cfg = ftpd_config_ref(cfg);
-  s->conf = &s->cfg->conf;
-  s->id = ++srv->next_id;
-  s->refs = 2; /* the control channel and the timer */
-  s->ctrl = ch;
-  s->peer = c->addr;
-  s->front = c->front;
-  s->local = c->local;
-  ftp_addr_to_string(&s->peer, s->peer_str, sizeof(s->peer_str));
-  ftp_cmd_reader_init(&s->rd);
-  ftp_buf_init(&s->held, FTP_CMD_LINE_MAX + FTP_CMD_VERB_MAX + 2);
-  ftp_buf_set_secret(&s->held);
-  uv_timer_init(srv->loop, &s->timer);
-  s->timer.data = s;
-  s->idle_secs = s->conf->inactive;
-  s->type_ascii = 1; /* RFC 959 default; clients send TYPE I */
-  s->pol.tls_available = (s->conf->extensions & FTP_EXT_AUTH_TLS) != 0;
-  s->pol.have_cert = ftp_tls_ctx_has_cert(cfg->tls);
-  ftp_chan_set_data(ch, s);
-  ftpd_server_add_session(srv, s);
-  set_socket_options(ch, s->conf);
-  if (c->proxied)
-    ftp_addr_to_string(&c->via, via, sizeof(via));
-  slog_info(s, "connected on %s%s%s", l->name, via[0] ? " via balancer " : "", via);
-  if (l->implicit) {
-    if ((r = start_implicit(s)) != 0) {
-      slog_warn(s, "implicit TLS: %s", ftp_strerror(r));
-      ftpd_session_close(s, "TLS set-up failed");
-    }
-    return;
-  }
-  greet(s);
-  ftpd_session_touch(s);
-  start_reading(s);
-}
-
-void ftpd_session_shutdown(struct ftpd_session *s) {
-  if (s->closing)
-    return;
-  if (s->xfer != NULL) {
-    /* Let the transfer finish; then the session ends. */
-    s->quit_pending = 1;
-    return;
-  }
-  ftpd_reply(s, FTP_R_UNAVAILABLE, "Service shutting down");
-  ftpd_session_end(s);
 }
 
 /* --- TLS resumption scope ------------------------------------------------ */
@@ -809,7 +525,7 @@ int ftpd_session_tls_scope(struct ftpd_session *s) {
 void ftpd_session_tls_principal(struct ftpd_session *s) {
   if (s->resume == NULL)
     return;
-  if (s->login != LOGIN_DONE) {
+  if (!ftpd_logged_in(s)) {
     ftp_tls_resume_clear_principal(s->resume);
     return;
   }
@@ -819,45 +535,32 @@ void ftpd_session_tls_principal(struct ftpd_session *s) {
     slog_warn(s, "TLS sessions of this control connection bind no other");
 }
 
-/* --- data connections ----------------------------------------------------- */
+/* --- the security phase --------------------------------------------------- */
 
-void ftpd_data_reset(struct ftpd_session *s) {
-  if (s->dc != NULL)
-    ftpd_metrics_add(FTPD_M_DATA_ADDRESS, ftp_dataconn_strays(s->dc));
-  ftp_dataconn_free(s->dc);
-  s->dc = NULL;
-  s->dc_passive = 0;
-  s->port_set = 0;
+/* One "name old -> new" per fact that changes, for the debug log. */
+static void describe_change(struct ftp_buf *b, const char *name, int old, int now) {
+  if (old != now)
+    ftp_buf_putf(b, " %s %d -> %d", name, old, now);
 }
 
-void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o) {
-  const struct ftp_conf *c = s->conf;
+void ftpd_session_set_security(struct ftpd_session *s, const struct ftp_policy_state *next) {
+  const struct ftp_policy_state *o = &s->pol;
+  struct ftp_buf b;
 
-  memset(o, 0, sizeof(*o));
-  o->loop = s->srv->loop;
-  o->role = FTP_DATACONN_SERVER;
-  o->timeout_ms = c->datatimeout * 1000;
-  o->keepalive = c->datakeepalive;
-  if (c->passivedataconn == FTP_PASSIVEDATACONN_NOREDIRECT)
-    o->expect_peer = &s->peer;
-  /* Behind a balancer: which peers are balancers, and whether their data
-   * connections start with a PROXY header naming the client. */
-  o->server.balancers = s->cfg->balancers;
-  o->server.nbalancers = s->cfg->nbalancers;
-  o->server.proxy_header = c->proxyprotocoldata;
-  o->tls = s->pol.prot_private;
-  o->tls_ctx = s->cfg->tls;
-  o->server.resume = s->resume;
-  /* After CCC the control connection can carry no new session ticket, and
-   * clients (lftp) drop the TLS session with the control TLS: a data
-   * connection then resumes if it can, but is not refused for a full
-   * handshake (ProFTPD's choice too, its Bug#3465).  SECURE_CTRLCONN
-   * PRIVATE refuses CCC where that binding must hold for the whole
-   * session; PASSIVEDATACONN NOREDIRECT still ties the data connection to
-   * the client's address. */
-  o->require_resume = c->secure_session_reuse == FTP_SECURE_SESSION_REUSE_REQUIRED &&
-                      !s->pol.ccc_done;
-  o->server.cert_crosscheck = c->tlscertcrosscheck;
-  o->server.have_ctrl_cert = s->have_cert;
-  memcpy(o->server.ctrl_cert_sha256, s->cert_sha256, sizeof(o->server.ctrl_cert_sha256));
+  if (ftp_log_enabled(FTP_LOG_DEBUG)) {
+    ftp_buf_init(&b, 512);
+    describe_change(&b, "tls_ctrl", o->tls_ctrl, next->tls_ctrl);
+    describe_change(&b, "secured", o->secured, next->secured);
+    describe_change(&b, "implicit", o->implicit, next->implicit);
+    describe_change(&b, "ccc_done", o->ccc_done, next->ccc_done);
+    describe_change(&b, "logged_in", o->logged_in, next->logged_in);
+    describe_change(&b, "prot_private", o->prot_private, next->prot_private);
+    describe_change(&b, "epsv_all", o->epsv_all, next->epsv_all);
+    describe_change(&b, "tls_available", o->tls_available, next->tls_available);
+    describe_change(&b, "have_cert", o->have_cert, next->have_cert);
+    if (ftp_buf_len(&b) > 0)
+      slog_debug(s, "security:%s", ftp_buf_cstr(&b, NULL));
+    ftp_buf_free(&b);
+  }
+  s->pol = *next;
 }

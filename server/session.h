@@ -1,6 +1,9 @@
 /*
- * session.h: one control connection of ftpd, and the helpers that command
- * handlers use (replies, thread-pool jobs, the end of a command).
+ * session.h: one control connection of ftpd, and the services that command
+ * handlers use (replies, thread-pool jobs, the end of a command, timers,
+ * the security phase, closing): session.c.  Reading, framing and
+ * dispatching commands is control.c's (control.h); the data side is
+ * data.c's (data.h).
  *
  * Commands run one at a time, in order.  A handler either replies and
  * returns, or starts something asynchronous (a thread-pool job, a data
@@ -21,7 +24,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "creds.h"
-#include "dataconn.h"
+#include "data.h"
 #include "fs.h"
 #include "ftp_limits.h"
 #include "pam.h"
@@ -32,13 +35,6 @@
 struct ftpd_server;
 struct ftpd_listener;
 struct ftpd_session;
-
-enum ftpd_login { LOGIN_NONE, LOGIN_USER_GIVEN, LOGIN_DONE };
-
-/* Kinds of transfer, for replies and the transfer log. */
-enum ftpd_xfer_kind {
-  XFER_RETR, XFER_STOR, XFER_APPE, XFER_STOU, XFER_LIST, XFER_NLST, XFER_MLSD
-};
 
 /*
  * Thread-pool jobs.  Each kind of job is a struct of its own, private to the
@@ -79,29 +75,15 @@ struct ftpd_job {
   struct ftpd_job *serial_next; /* ftpd_job_start_serial's queue */
 };
 
-/* The transfer running (or about to run) on the data connection. */
-struct ftpd_xfer {
-  enum ftpd_xfer_kind kind;
-  char vpath[FTP_PATH_MAX];
-  uv_file fd;            /* -1 for listings */
-  int64_t offset;
-  uint64_t size;         /* RETR: the file's size */
-  uint64_t start_ms;
-  int ascii;
-  struct ftp_buf listing;
-  int file_created;      /* STOR/APPE/STOU opened the file */
-  int ready;             /* the data connection became ready */
-  /* The job creating the upload's file, while it runs: the job itself is
-   * the transfer's claim ticket (ftpd_xfer_claim).  No counter, so nothing
-   * that can wrap into a false match. */
-  const struct ftpd_job *opening;
-};
+/* What a session tells the layers above session.c, which calls none of
+ * them: they hand these in when the session is made. */
+typedef void ftpd_session_fn(struct ftpd_session *s);
 
 struct ftpd_session {
   struct ftpd_server *srv;
   struct ftpd_config *cfg;
   const struct ftp_conf *conf;     /* &cfg->conf */
-  struct ftpd_session *next, *prev;
+  struct ftpd_session *next, *prev;  /* server.c's session list */
   unsigned long id;
   int refs;                        /* the session, plus one per job */
   struct ftp_chan *ctrl;
@@ -113,7 +95,9 @@ struct ftpd_session {
                                     * balancer: the header's destination) */
   char peer_str[64];
   uv_timer_t timer;                /* INACTIVE; the failed-login delay */
-  int implicit;                    /* came in on TLSPORT */
+  ftpd_session_fn *run_queued;     /* control.c: a command ended, run the
+                                    * lines that wait */
+  ftpd_session_fn *on_free;        /* server.c: the session is freed */
 
   /* command processing */
   int busy;
@@ -125,7 +109,9 @@ struct ftpd_session {
   int held_err;                    /* or, instead, a refused line's error */
   char verb[FTP_CMD_VERB_MAX + 1]; /* the command being executed */
 
-  /* security */
+  /* security: pol changes only through ftpd_session_set_security; it
+   * holds whether the session came in on TLSPORT (implicit) and whether
+   * a user is logged in (logged_in). */
   struct ftp_policy_state pol;
   struct ftp_tls_resume *resume;
   int have_cert;
@@ -134,7 +120,7 @@ struct ftpd_session {
   char cert_dn[512];
 
   /* login */
-  enum ftpd_login login;
+  int user_given;                  /* USER was accepted; PASS may follow */
   char user[FTP_USER_MAX + 1];
   int anonymous;
   int cert_login;                  /* USER answered 232: no PASS needed */
@@ -157,25 +143,9 @@ struct ftpd_session {
   unsigned mlst_facts;
   unsigned char mlst_set;
 
-  /* data connection */
-  struct ftp_dataconn *dc;
-  int dc_passive;
-  struct sockaddr_storage port_target;
-  int port_set;
-  struct ftpd_xfer *xfer;
+  /* data side: data.c's */
+  struct ftpd_data data;
 };
-
-/*
- * ftpd_session_start: a session for the control connection ch, admitted on
- * listener l for client c (server.c: ftpd_server_admit).  Greets, or starts
- * implicit TLS.  ch is the session's from now on.  Besides the admission,
- * only the dispatcher fuzz target (test/fuzz/fuzz_session.c) calls it, with
- * a channel on a socketpair and made-up addresses in c.
- */
-struct ftpd_client;
-void ftpd_session_start(struct ftpd_listener *l, struct ftp_chan *ch,
-                        const struct ftpd_client *c);
-
 
 /*
  * Replies.  text may contain '\n' for a multi-line reply (RFC 959 4.2).
@@ -235,16 +205,6 @@ int ftpd_job_start_serial(struct ftpd_job *job, ftpd_job_fn *work, ftpd_job_fn *
 void ftpd_session_pam_end(struct ftpd_session *s, struct ftpd_pam *pam,
                           ftpd_job_fn *then);
 
-/*
- * ftpd_xfer_await: x waits for job (the creation of its upload file).
- * ftpd_xfer_claim: s's transfer, if it is the one waiting for job, which it
- * then stops waiting for; NULL when job belongs to a transfer that ended
- * (ABOR, a failure), whatever transfer runs now.  A job is alive until its
- * after() returns, so no other job can share its address meanwhile.
- */
-void ftpd_xfer_await(struct ftpd_xfer *x, const struct ftpd_job *job);
-struct ftpd_xfer *ftpd_xfer_claim(struct ftpd_session *s, const struct ftpd_job *job);
-
 /* ftpd_session_close: end the session now (fatal error, shutdown). */
 void ftpd_session_close(struct ftpd_session *s, const char *why);
 
@@ -259,18 +219,11 @@ void ftpd_ctrl_secured(struct ftpd_session *s, int status);
  * (0: no bound), or the session is closed.  ftpd_ctrl_secured stops it. */
 void ftpd_session_handshake_timer(struct ftpd_session *s);
 
-/* A transfer is abandoned because the session ends: log it, release it. */
-void ftpd_xfer_abandon(struct ftpd_session *s);
-
-/* A failed login: counted against the client's address (bans, server.h);
+/* A failed login: counted against the client's address (bans, ban.h);
  * answer 530 once LOGIN_DELAY has passed since PASS, whatever the check
  * cost (no user enumeration by timing); end the session after
  * LOGINATTEMPTS failures, or at once (421) when the address is banned. */
 void ftpd_login_failed(struct ftpd_session *s);
-
-/* ftpd_session_shutdown: graceful stop: idle sessions get 421 and close;
- * a running transfer finishes first. */
-void ftpd_session_shutdown(struct ftpd_session *s);
 
 /* Restart the INACTIVE timer (not during a transfer). */
 void ftpd_session_touch(struct ftpd_session *s);
@@ -285,11 +238,15 @@ void ftpd_session_touch(struct ftpd_session *s);
 int ftpd_session_tls_scope(struct ftpd_session *s);
 void ftpd_session_tls_principal(struct ftpd_session *s);
 
-/* Data connections: drop the current one (ABOR, new PASV/PORT, REIN). */
-void ftpd_data_reset(struct ftpd_session *s);
+/*
+ * ftpd_session_set_security: the security phase becomes next (a copy of
+ * s->pol with the facts that changed): the one place pol is written, so
+ * that every change is logged, old -> new, at debug level.
+ */
+void ftpd_session_set_security(struct ftpd_session *s, const struct ftp_policy_state *next);
 
-/* Fill the data-connection options of this session (timeouts, TLS). */
-void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o);
+/* ftpd_logged_in: a user is logged in (pol.logged_in, its one home). */
+static inline int ftpd_logged_in(const struct ftpd_session *s) { return s->pol.logged_in; }
 
 /* Session-scoped log lines: "[#12 demo@127.0.0.1] ..." */
 #define slog_info(s, fmt, ...) \
@@ -298,6 +255,13 @@ void ftpd_data_opts(struct ftpd_session *s, struct ftp_dataconn_opts *o);
   log_warn("[#%lu %s@%s] " fmt, (s)->id, (s)->user[0] ? (s)->user : "-", (s)->peer_str, ##__VA_ARGS__)
 #define slog_debug(s, fmt, ...) \
   log_debug("[#%lu %s@%s] " fmt, (s)->id, (s)->user[0] ? (s)->user : "-", (s)->peer_str, ##__VA_ARGS__)
+/* The same with an error code, whose name and message end the line. */
+#define slog_info_r(s, r, fmt, ...) \
+  log_info_r(r, "[#%lu %s@%s] " fmt, (s)->id, (s)->user[0] ? (s)->user : "-", (s)->peer_str, ##__VA_ARGS__)
+#define slog_warn_r(s, r, fmt, ...) \
+  log_warn_r(r, "[#%lu %s@%s] " fmt, (s)->id, (s)->user[0] ? (s)->user : "-", (s)->peer_str, ##__VA_ARGS__)
+#define slog_debug_r(s, r, fmt, ...) \
+  log_debug_r(r, "[#%lu %s@%s] " fmt, (s)->id, (s)->user[0] ? (s)->user : "-", (s)->peer_str, ##__VA_ARGS__)
 
 /* Milliseconds on a monotonic clock. */
 uint64_t ftpd_now_ms(const struct ftpd_session *s);

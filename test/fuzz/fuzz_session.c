@@ -5,10 +5,11 @@
  *
  * Each input is one client.  Its first byte chooses how the session is set
  * up (below); the rest is what the client sends.  The session is real
- * (server/session.c via ftpd_session_start) and runs on its own libuv loop
- * over a socketpair: no network.  Its users log in to a throwaway tree
- * (session_tree.h) that is rebuilt for every input; session_client.h says
- * how the client sends and what it checks in every reply.
+ * (server/control.c and session.c, via ftpd_server_start_session) and
+ * runs on its own libuv loop over a socketpair: no network.  Its users log
+ * in to a throwaway tree (session_tree.h) that is rebuilt for every input;
+ * session_client.h says how the client sends and what it checks in every
+ * reply.
  *
  * Time: the harness runs the loop until nothing more can happen without
  * time passing (no thread-pool job or write in flight, nothing readable,
@@ -56,6 +57,7 @@
 #include "addr.h"
 #include "chan.h"
 #include "config.h"
+#include "data.h"
 #include "dataconn.h"
 #include "err.h"
 #include "log.h"
@@ -321,7 +323,7 @@ static void check_lines_looked_at(const struct ftpd_session *s) {
   const unsigned char *p;
   size_t n = ftp_cmd_reader_pending(&s->rd, &p);
 
-  if (s->xfer != NULL && !s->have_held && n > 0 && memchr(p, '\n', n) != NULL)
+  if (ftpd_data_xfer(s) != NULL && !s->have_held && n > 0 && memchr(p, '\n', n) != NULL)
     die("a transfer waits while a command line lies unread");
 }
 
@@ -424,7 +426,7 @@ static void start(struct run *r, unsigned sel) {
   r->listener.implicit = (sel & 0x08) != 0;
   r->listener.refs = 1;
   snprintf(r->listener.name, sizeof(r->listener.name), "fuzz");
-  ftpd_session_start(&r->listener, ch, &c);
+  ftpd_server_start_session(&r->listener, ch, &c);
   r->cl.fd = sv[0];
 }
 

@@ -85,15 +85,15 @@ START_TEST(test_late_job_finds_no_transfer) {
   struct ftpd_job *old_job, *new_job;
 
   /* The first STOR waits for its file. */
-  s->xfer = slot;
+  ftpd_data_set_xfer(s, slot, NULL);
   old_job = upload_job(s);
   ftpd_xfer_await(slot, old_job);
   /* ABOR: the transfer ends and goes. */
-  s->xfer = NULL;
+  ftpd_data_take_xfer(s);
   memset(slot, 0, sizeof(*slot));
   ck_assert_ptr_null(ftpd_xfer_claim(s, old_job));
   /* A second STOR, its transfer in the same memory, waits for its own. */
-  s->xfer = slot;
+  ftpd_data_set_xfer(s, slot, NULL);
   new_job = upload_job(s);
   ck_assert_ptr_ne(new_job, old_job); /* the old job is alive: a new address */
   ftpd_xfer_await(slot, new_job);
@@ -117,7 +117,7 @@ START_TEST(test_no_serial_to_wrap) {
   struct ftpd_xfer *x = calloc(1, sizeof(*x));
   unsigned i;
 
-  s->xfer = x;
+  ftpd_data_set_xfer(s, x, NULL);
   for (i = 0; i < 100000; i++) {
     struct ftpd_job *job = upload_job(s);
     ftpd_xfer_await(x, job);
