@@ -48,6 +48,7 @@ from ftpwire import Ctrl, Tls, client_context
 
 VIP, FTPD1, FTPD2, LB, CLIENT, VIP1 = ("127.0.0.1", "127.0.0.2", "127.0.0.3",
                                        "127.0.0.4", "127.0.0.5", "127.0.0.6")
+STRANGER = "127.0.0.7"   # neither a balancer nor the client
 USER, PASSWORD = "alice", "alice-Secret-1"
 V2SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 RANGE = 10     # passive ports per instance
@@ -507,6 +508,30 @@ class Balanced(unittest.TestCase):
         self.assertIn("data connection from 192.0.2.99 refused: not the control peer", log)
         self.assertRegex(log, rf"security: policy-refused session=\d+ client={re.escape(CLIENT)} "
                               rf"user=\"alice\" command=EPRT")
+
+    def test_data_connection_header_from_non_balancer_not_trusted(self):
+        """PROXYPROTOCOLDATA reads a header only from a PROXYPROTOCOL address:
+        a data connection from anyone else that starts with a header naming
+        the client is a stranger, dropped, and the wait for the real one
+        goes on."""
+        c = self.c
+        ctl = proxied_ctrl(FTPD1, c.a.port, v2(CLIENT))
+        ctl.secure_login(self.ctx, USER, PASSWORD)
+        port = ctl.epsv()
+        ctl.send("NLST\r\n")
+        thief = raw(FTPD1, port, v2(CLIENT, sport=43002), source=STRANGER)
+        self.assertEqual(recv_all(thief), b"")
+        thief.close()
+        s = raw(FTPD1, port, v2(CLIENT, sport=43003))
+        tls = Tls(s, self.ctx, session=ctl.tls.session).handshake()
+        self.assertEqual(ctl.reply().code, 150)
+        while tls.recv():
+            pass
+        self.assertEqual(ctl.reply().code, 226)
+        s.close()
+        ctl.close()
+        log = c.a.stderr()
+        self.assertIn(f"data connection from {STRANGER} refused: not the control peer", log)
 
     # --- the shared ticket key -------------------------------------------------
 

@@ -1806,6 +1806,9 @@ class Signals(ServerTest):
         self.assertEqual(idle.getmultiline(), "421 Service shutting down")
         self.assertEqual(idle.file.readline(), "")
         srv.wait_log("SIGTERM: stopping")
+        # The listener closes on the loop's next turn, after that line:
+        # wait for its own (under ASan the connect used to win the race).
+        srv.wait_log(f"listener {srv.host}:{srv.port} closed")
         with self.assertRaises(ConnectionRefusedError):
             socket.create_connection((srv.host, srv.port), TIMEOUT).close()
         self.assertTrue(srv.alive(), "ftpd exited before the transfer ended")

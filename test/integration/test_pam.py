@@ -301,6 +301,26 @@ class SystemAccounts(unittest.TestCase):
         self.assertEqual(reply, "530 Login incorrect.")
         self.login(srv, self.denied_pam).quit()  # only the PAM file listed it
 
+    def test_root_never_logs_in(self):
+        """uid 0 is refused even where PAM lets anyone in and no deny list
+        names it (pam_permit, an empty FTPUSERS); the same PAM file lets an
+        ordinary account in, so the refusal is ftpd's own."""
+        text = "auth required pam_permit.so\naccount required pam_permit.so\n" \
+               "session required pam_permit.so\n"
+        path = Path("/etc/pam.d") / self.acc.name("permit")
+        self.acc.files.append(path)
+        path.write_text(text)
+        empty = self.root.parent / "ftpusers-empty"
+        empty.write_text("# nobody listed\n")
+        srv = Ftpd("pam-permit", member={"PAMSERVICE": path.name, "FTPUSERS": empty,
+                                         "BANFAILURES": 0})
+        self.addCleanup(srv.stop)
+        srv.start()
+        self.login(srv, self.a, "any password").quit()
+        reply, _ = self.refused(srv, "root", "any password")
+        self.assertEqual(reply, "530 Login incorrect.")
+        srv.wait_log("root has uid 0: root never logs in over FTP")
+
     def test_wrong_password_costs_the_delay(self):
         """A wrong password, an unknown user: the same 530 after the same
         delay, counted from PASS (only lower bounds: no timing flake)."""

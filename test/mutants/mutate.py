@@ -196,6 +196,17 @@ def source_files():
     return files
 
 
+def link_deps(base):
+    """What `make deps` put under build/ of the source tree and the tests
+    find through the tree they run in (build/node: basic-ftp for
+    multiconn.py), linked into `base`; read only, like PEER_DIR."""
+    for rel in ("build/node",):
+        src = SRC / rel
+        if src.is_dir():
+            (base / rel).parent.mkdir(parents=True, exist_ok=True)
+            (base / rel).symlink_to(src)
+
+
 def make_base(base, rev):
     """The unmutated source tree in `base`, from the working tree or from
     git revision `rev`."""
@@ -204,11 +215,12 @@ def make_base(base, rev):
         archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=SRC,
                                  stdout=subprocess.PIPE, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-        return
-    for f in source_files():
-        dst = base / f
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(SRC / f, dst, follow_symlinks=False)
+    else:
+        for f in source_files():
+            dst = base / f
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(SRC / f, dst, follow_symlinks=False)
+    link_deps(base)
 
 
 def build(tree, unit_suites, jobs):
