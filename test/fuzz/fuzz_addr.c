@@ -13,14 +13,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "err.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 /* Helpers that must hold for any address a parser returned. */
 static void check_addr(const struct sockaddr_storage *sa) {

@@ -16,14 +16,7 @@
 #include "cmd.h"
 #include "err.h"
 #include "ftp_limits.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 /* Check one result of next() and record it in t. */
 static void note(struct ftp_buf *t, int rc, const struct ftp_cmd *cmd) {

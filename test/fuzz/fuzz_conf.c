@@ -16,14 +16,7 @@
 #include "ciphers.h"
 #include "conf.h"
 #include "err.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 struct tally {
   unsigned errors, warnings;

@@ -18,14 +18,7 @@
 #include "err.h"
 #include "ftp_limits.h"
 #include "netrc.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 /* The longest host and login the header line may give. */
 #define NAME_MAX_LEN 255

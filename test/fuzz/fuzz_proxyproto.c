@@ -16,14 +16,7 @@
 
 #include "err.h"
 #include "proxyproto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 static int read_in_pieces(const unsigned char *in, size_t n, size_t cut,
                           struct ftp_proxy_hdr *h, size_t *used) {

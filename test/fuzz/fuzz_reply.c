@@ -16,14 +16,7 @@
 #include "err.h"
 #include "ftp_limits.h"
 #include "reply.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 /* Check a parsed reply and record it in t. */
 static void note(struct ftp_buf *t, struct ftp_reply *rep) {

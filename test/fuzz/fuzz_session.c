@@ -57,6 +57,7 @@
 #include "addr.h"
 #include "chan.h"
 #include "config.h"
+#include "fuzz_check.h"
 #include "data.h"
 #include "dataconn.h"
 #include "err.h"
@@ -68,7 +69,6 @@
 #include "tls_fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int __wrap_ftp_dataconn_connect(const struct ftp_dataconn_opts *opts,
                                 const struct sockaddr_storage *target,
                                 struct ftp_dataconn **out);

@@ -10,14 +10,7 @@
 #include <string.h>
 
 #include "tlsmsg.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 static int inside(const struct ftp_tlsmsg_span *s, const unsigned char *p, size_t n) {
   return s->n == 0 || (s->p >= p && s->n <= n && s->p + s->n <= p + n);

@@ -16,14 +16,7 @@
 #include "err.h"
 #include "ftp_limits.h"
 #include "url.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 /* Security: a decoded value goes into USER, PASS, CWD or RETR. */
 static void check_safe(const char *s) {

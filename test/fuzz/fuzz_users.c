@@ -20,14 +20,7 @@
 #include "err.h"
 #include "ftp_limits.h"
 #include "users.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c))                                                                 \
-      abort();                                                                \
-  } while (0)
+#include "fuzz_check.h"
 
 #define FNAME "fuzz.users"
 
