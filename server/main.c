@@ -6,11 +6,13 @@
  * Exit status: 0 success (or -t with a valid member), 1 a run-time failure
  * (cannot listen, cannot switch user), 2 a bad member or bad usage.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 #include <uv.h>
@@ -146,6 +148,23 @@ static int parse_options(int argc, char **argv, struct options *o) {
 
 /* The process set-up before the configuration: logs, signals, the thread
  * pool.  RETURNS: 0, or the exit status. */
+/*
+ * Each logged-in session holds two descriptors (its control connection and
+ * its root directory), a transfer one or two more: the soft limit of 1024
+ * that systemd and shells give would refuse sessions from about 500 on.
+ * Raise it to the hard limit, as servers that multiplex connections do.
+ */
+static void raise_descriptor_limit(void) {
+  struct rlimit rl;
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+    return;
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    log_warn_r(uv_translate_sys_error(errno), "cannot raise RLIMIT_NOFILE to %llu",
+               (unsigned long long)rl.rlim_max);
+}
+
 static int prepare_process(int detach) {
   /* Under systemd, stderr goes to the journal: log through syslog instead,
    * so that each line keeps its priority and facility (security events
@@ -154,6 +173,7 @@ static int prepare_process(int detach) {
     ftp_log_use_syslog();
   ftpd_notify_init();
 
+  raise_descriptor_limit();
   /* Writes to a peer that is gone fail with EPIPE, never kill us. */
   signal(SIGPIPE, SIG_IGN);
   /* Blocking file work and password hashing share libuv's thread pool;

@@ -1757,6 +1757,22 @@ class Limits(ServerTest):
         ftptest.wait_for(admitted, 5, "a free place after QUIT", interval=0.1)
 
 
+class Descriptors(ServerTest):
+    """ftpd raises its soft RLIMIT_NOFILE to the hard limit (ftpd(8)
+    Limits): started with 256 of 4096, as a service manager might, it must
+    serve with 4096."""
+
+    def test_soft_limit_raised_to_hard(self):
+        self.srv = Ftpd("nofile")
+        self.addCleanup(self.srv.stop)
+        self.srv.start(wrapper=["prlimit", "--nofile=256:4096", "--"])
+        limits = Path(f"/proc/{self.srv.pid}/limits").read_text()
+        line = next(l for l in limits.splitlines() if l.startswith("Max open files"))
+        self.assertEqual(line.split()[3:5], ["4096", "4096"], self.show(line))
+        f = self.ftp()
+        self.assertCode(f.voidcmd("NOOP"), 200)
+
+
 class Signals(ServerTest):
     """SIGHUP and SIGTERM, each on a server of its own."""
 
