@@ -3,8 +3,10 @@
 #   make                      build common/libftpcommon.a, server/ftpd, client/ftp
 #   make SAN=address,undefined  the same, with sanitizers, under build/san/
 #   make deps                 install missing Debian packages (quick when present)
-#   make check                deps, build, unit + integration suites, then both
-#                             again under ASan+UBSan: exactly what CI runs
+#   make check                deps, lint, build, unit + integration suites, then
+#                             both again under ASan+UBSan; beside them, the unit
+#                             suites under clang's ASan+UBSan and a fuzz smoke
+#                             run: exactly what CI runs
 #   make check-unit           the Check suites only (CK_RUN_SUITE=conf to pick one)
 #   make check-integration    the real-peer tests only (TESTS=test_x.py to pick)
 #   make interop              the interop matrix of ftpd (lftp, curl, ftplib,
