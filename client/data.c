@@ -357,6 +357,23 @@ static void note_data_end(struct ftpc *c, int status) {
   uv_timer_stop(&c->drain); /* nothing left to drain */
 }
 
+static void abort_transfer(struct ftpc *c, int status, int drain);
+
+/*
+ * A broken stream and no final reply REPLY_GRACE_MS later: the server may
+ * never learn (a path cut in the middle leaves its end open, and it waits
+ * for its own data timeout), so ABOR asks it to end the transfer.  The
+ * drain timer is free once the data side has ended.
+ */
+#define REPLY_GRACE_MS 2000
+
+static void reply_grace_cb(uv_timer_t *t) {
+  struct ftpc *c = t->data;
+
+  if (c->xfer != NULL && c->final_code == 0 && c->state != FTPC_ST_ABOR)
+    abort_transfer(c, c->data_status, 0);
+}
+
 static void data_done_cb(struct ftp_dataconn *dc, int status) {
   struct ftpc *c = ftp_dataconn_data(dc);
 
@@ -378,8 +395,11 @@ static void data_done_cb(struct ftp_dataconn *dc, int status) {
     ftp_dataconn_free(c->dc);
     c->dc = NULL;
   }
-  if (c->state != FTPC_ST_ABOR)
-    ftpc__arm_timer(c, c->set.conf->inacttime);
+  if (c->state == FTPC_ST_ABOR)
+    return;
+  ftpc__arm_timer(c, c->set.conf->inacttime);
+  if (status != 0)
+    uv_timer_start(&c->drain, reply_grace_cb, REPLY_GRACE_MS, 0);
 }
 
 static int start_pump(struct ftpc *c) {
@@ -411,8 +431,6 @@ static int start_sink(struct ftpc *c) {
   return ftp_dataconn_recv_sink(c->dc, x->ascii || !is_file(x->kind), sink_cb,
                                 data_done_cb);
 }
-
-static void abort_transfer(struct ftpc *c, int status, int drain);
 
 static void data_ready_cb(struct ftp_dataconn *dc, int status) {
   struct ftpc *c = ftp_dataconn_data(dc);

@@ -13,6 +13,9 @@ anything else is 502.  Misbehaviours, chosen per server:
 
   cut=True        RETR sends the whole file, then ends the TCP stream
                   WITHOUT a TLS close_notify, then still answers 226
+  cut="silent"    the same cut, then no final reply at all until the client
+                  sends ABOR (426, then 226), as a server whose end of a
+                  broken path never learnt of the break
   final="451 ..." the final reply of RETR and STOR after a clean transfer
                   (close_notify both ways) instead of 226
   resume=False    every data connection gets a TLS context of its own, whose
@@ -67,6 +70,7 @@ class FakeFtps:
         self.thief_first = thief
         self.thief = None
         self.cut = cut
+        self.held_reply = False  # cut="silent": RETR's reply waits for ABOR
         self.await_close = await_close
         self.data_events = []
         self.on_client_close = None
@@ -159,7 +163,8 @@ class FakeFtps:
                 return
             line = line.decode("utf-8", "replace").rstrip("\r\n")
             verb, _, arg = line.partition(" ")
-            verb = verb.upper()
+            # ABOR comes after Telnet IP and Synch (bytes that are no UTF-8).
+            verb = verb.upper().lstrip("\ufffd")
             self.log.append(f"-> {'PASS ****' if verb == 'PASS' else line}")
             if verb == "AUTH":
                 self._say(ctrl, "234 Proceed")
@@ -200,6 +205,10 @@ class FakeFtps:
             elif verb == "STOR" and data_listener:
                 self._stor(ctrl, data_listener, arg)
                 data_listener = None
+            elif verb == "ABOR" and self.held_reply:
+                self.held_reply = False
+                self._say(ctrl, "426 Connection closed; transfer aborted")
+                self._say(ctrl, "226 ABOR successful")
             elif verb == "QUIT":
                 self._say(ctrl, "221 Bye")
                 return
@@ -262,6 +271,9 @@ class FakeFtps:
             self._say(ctrl, "426 Data connection closed")
             return
         d.close()
+        if self.cut == "silent":
+            self.held_reply = True
+            return
         self._say(ctrl, "226 Transfer complete" if self.cut else self.final)
         self.data_events.append("final reply sent")
 

@@ -7,6 +7,8 @@ exercise:
     failure even when the server answers 226: the .part file stays, nothing
     is renamed into place, the exit status says so;
   * an upload ends with the client's close_notify;
+  * a broken download stream whose final reply does not come is ended by
+    ABOR, not by waiting for INACTTIME;
   * a download's data connection is closed as soon as its stream ended,
     before the final reply (ProFTPD waits for that close), and the .part
     is renamed only after the 226;
@@ -23,6 +25,7 @@ without the option), so that the fault, and nothing else, is what the
 client refuses.
 """
 
+import re
 import unittest
 
 import fakeftps
@@ -72,6 +75,21 @@ class Truncation(FakeCase):
                 part = self.work / "cut.bin.part"
                 self.assertEqual(part.read_bytes(), self.BODY, msg)
                 part.unlink()
+
+    def test_cut_and_no_reply_ends_with_abor(self):
+        srv = self.serve(files={"cut.bin": self.BODY}, cut="silent")
+        rc, out, err = self.ftp(srv, "get cut.bin\n")
+        msg = self.show(rc, out, err, srv)
+        self.assertEqual(rc, fc.EXIT_FAIL, msg)
+        log = srv.text()
+        self.assertIn("data: cut without close_notify", log, msg)
+        # ABOR, after the Telnet IP and Synch bytes, once the stream broke.
+        abor = re.search(r"-> \S*ABOR\n<- 426", log)
+        self.assertIsNotNone(abor, msg)
+        self.assertLess(log.index("data: cut without close_notify"), abor.start(), msg)
+        self.assertIn("426", err, msg)
+        self.assertFalse((self.work / "cut.bin").exists(), "a cut download looks complete")
+        self.assertEqual((self.work / "cut.bin.part").read_bytes(), self.BODY, msg)
 
     def test_same_server_with_close_notify_succeeds(self):
         srv = self.serve(files={"whole.bin": self.BODY})
