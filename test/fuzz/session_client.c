@@ -249,6 +249,26 @@ static void follow(struct client *c, int code) {
   }
 }
 
+/* A final reply that ends a transfer while another line (STAT, ABOR) is
+ * the current one: the transfer's, not that line's.  RETURNS: 1 when the
+ * reply was the transfer's and the current line still waits for its own. */
+static int transfer_final(struct client *c, int code) {
+  if (c->xfer_line == 0)
+    return 0;
+  if (c->xfer_line == c->line_end) {
+    c->xfer_line = 0; /* the transfer command's own final reply */
+    return 0;
+  }
+  /* ABOR: the transfer's 426 (or 226) first, then ABOR's own.  STAT: its
+   * 211 or 213 may come before or after the transfer's final reply. */
+  if (strcmp(c->verb, "ABOR") == 0 || (code != FTP_R_SYSTEM_STATUS &&
+                                       code != FTP_R_FILE_STATUS)) {
+    c->xfer_line = 0;
+    return 1;
+  }
+  return 0;
+}
+
 static void feed(struct client *c, const char *p, size_t n) {
   size_t used;
   int r;
@@ -262,7 +282,9 @@ static void feed(struct client *c, const char *p, size_t n) {
     if (r != FTP_REPLY_COMPLETE)
       break;
     check_reply(c, &c->rep);
-    if (c->rep.code >= 200)
+    if (c->rep.code < 200)
+      c->xfer_line = c->line_end;
+    else if (!transfer_final(c, c->rep.code))
       follow(c, c->rep.code);
   }
 }

@@ -83,6 +83,11 @@ struct client {
   struct ftp_reply_parser rp;
   struct ftp_reply rep;
   unsigned replies;
+  /* lockstep: a transfer's 1xx came and its final reply has not; set to
+   * the end of the line that started it.  RFC 959: that final reply comes
+   * besides the replies of STAT or ABOR sent meanwhile (426, then ABOR's
+   * 226), and must not count as theirs. */
+  size_t xfer_line;
   int logged_in;
   int ended;              /* 221 or 421 seen */
 };
